@@ -117,11 +117,11 @@ class YenBai(Layout):
             return ("article", self.index_of_id(int(m.group(1))))
         return self._resolve_pdf(path)
 
-    def render_listing(self, cat, page, entries, pages, extra=""):
+    def render_listing(self, cat, page, entries, pages, extra="", prefix=""):
         items = "".join(
             f"<div class='news-item'><a class='news-link' href='{href}'>{escape(t)}</a>"
             f"<span class='news-date'>{d:%d/%m/%Y}</span></div>" for href, t, d in entries)
-        nxt = f"<a class='next' href='{self.listing_path(cat, page + 1)}'>Trang sau</a>" if page < pages else ""
+        nxt = f"<a class='next' href='{prefix}{self.listing_path(cat, page + 1)}'>Trang sau</a>" if page < pages else ""
         return _page("Tin tức", f"{_menu(self.site)}<div id='content'><div class='news-list'>{items}{extra}</div>"
                      f"<div class='pagination'>{nxt}</div></div>{FOOTER}")
 
@@ -169,7 +169,7 @@ class BacKan(Layout):
             return ("article", self.index_of_id(int(query["ItemID"][0])))
         return self._resolve_pdf(path)
 
-    def render_listing(self, cat, page, entries, pages, extra=""):
+    def render_listing(self, cat, page, entries, pages, extra="", prefix=""):
         rows = "".join(
             f"<tr class='item'><td><a href='{href}'>{escape(t)}</a> <span class='NgayDang'>({d:%d/%m/%Y})</span></td></tr>"
             for href, t, d in entries)
@@ -220,11 +220,11 @@ class CaoBang(Layout):
             return ("article", self.index_of_id(int(m.group(1))))
         return self._resolve_pdf(path)
 
-    def render_listing(self, cat, page, entries, pages, extra=""):
+    def render_listing(self, cat, page, entries, pages, extra="", prefix=""):
         items = "".join(f"<li><h3><a href='{href}'>{escape(t)}</a></h3><p class='date'>{d:%d/%m/%Y}</p></li>"
                         for href, t, d in entries)
         # The bug being modelled: the last page's "next" wraps around to page 1.
-        nxt = self.listing_path(cat, page + 1 if page < pages else 1)
+        nxt = prefix + self.listing_path(cat, page + 1 if page < pages else 1)
         return _page("Chuyên mục", f"{_menu(self.site)}<ul class='list-news'>{items}{extra}</ul>"
                      f"<div class='paging'><a rel='next' href='{nxt}'>»</a></div>{FOOTER}")
 
@@ -260,10 +260,10 @@ class HaTinh(Layout):
             return ("article", self.index_of_id(int(m.group(1))))
         return self._resolve_pdf(path)
 
-    def render_listing(self, cat, page, entries, pages, extra=""):
+    def render_listing(self, cat, page, entries, pages, extra="", prefix=""):
         items = "".join(f"<article class='post-item'><a href='{href}'>{escape(t)}</a>"
                         f"<time>{d:%d/%m/%Y}</time></article>" for href, t, d in entries)
-        nxt = f"<a class='page-next' href='{self.listing_path(cat, page + 1)}'>Tiếp</a>" if page < pages else ""
+        nxt = f"<a class='page-next' href='{prefix}{self.listing_path(cat, page + 1)}'>Tiếp</a>" if page < pages else ""
         return _page("Tin", f"{_menu(self.site)}<section class='post-list'>{items}{extra}</section>{nxt}{FOOTER}")
 
     def render_article(self, a, charset="utf-8"):
@@ -296,10 +296,10 @@ class TuyenQuang(Layout):
             return ("article", self.index_of_id(int(query["ItemID"][0])))
         return self._resolve_pdf(path)
 
-    def render_listing(self, cat, page, entries, pages, extra=""):
+    def render_listing(self, cat, page, entries, pages, extra="", prefix=""):
         items = "".join(f"<div class='news-item'><a class='title' href='{href}'>{escape(t)}</a>"
                         f"<span class='date'>{d:%d/%m/%Y}</span></div>" for href, t, d in entries)
-        nxt = f"<a class='next' href='{self.listing_path(cat, page + 1)}'>Trang tiếp</a>" if page < pages else ""
+        nxt = f"<a class='next' href='{prefix}{self.listing_path(cat, page + 1)}'>Trang tiếp</a>" if page < pages else ""
         return _page("Danh sách tin", f"{_menu(self.site)}<div class='ms-rtestate-field'>{items}{extra}</div>"
                      f"<div class='paging'>{nxt}</div>{FOOTER}")
 

@@ -159,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
             # A link into a section robots.txt forbids: a polite spider never requests it.
             extra = f"<div class='news-item'><a class='news-link' href='/{domain}/noi-bo/bao-cao-{cat}.html'>" \
                     f"Báo cáo nội bộ</a><span class='news-date'>01/01/2021</span></div>"
-        self._send(200, layout.render_listing(cat, page, entries, pages, extra).encode())
+        self._send(200, layout.render_listing(cat, page, entries, pages, extra, prefix=f"/{domain}").encode())
 
     def _article(self, portal, domain, merged, layout, index, attempt):
         m = self.mirror

@@ -1,0 +1,1 @@
+"""Prefect flows and the steps they run: crawl, clean, dedupe, load; and the `provnews` CLI."""

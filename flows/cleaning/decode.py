@@ -1,0 +1,40 @@
+"""Bytes to text: trust the declared charset only as far as the bytes agree with it."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from w3lib.encoding import html_to_unicode
+
+
+class Unusable(ValueError):
+    """A page or file that cannot become an article. `reason` is a short stable code."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def looks_binary(data: bytes) -> bool:
+    head = data[:4096]
+    return b"\x00" in head or head.startswith((b"%PDF", b"\x89PNG", b"PK\x03\x04", b"\xff\xd8\xff"))
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Decode by the declared charset (header, then <meta>), as browsers do — except when the
+    bytes are valid UTF-8 with non-ASCII text and the declaration says otherwise: portals that
+    declare ISO-8859-1 over UTF-8 pages are common, the reverse is not. Windows-1258 pages
+    (tone marks as combining characters) come out NFC."""
+    if looks_binary(body):
+        raise Unusable("binary", "not a text page")
+    encoding, text = html_to_unicode(content_type, body)
+    if encoding.replace("-", "").lower() != "utf8":
+        try:
+            utf8 = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if any(ord(c) > 127 for c in utf8):
+                text = utf8
+    return unicodedata.normalize("NFC", text)

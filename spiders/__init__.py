@@ -1,0 +1,1 @@
+"""The Scrapy project: portal definitions (data), one shared spider, and the staging pipeline."""

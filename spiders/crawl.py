@@ -1,0 +1,104 @@
+"""Crawl one portal into one staged batch. Run in a child process: Scrapy's reactor cannot be
+restarted inside a process, so the flow starts `python -m spiders.crawl ...` per portal.
+
+    python -m spiders.crawl yenbai --batch-dir data/batches/X [--known-urls F] [--since D]
+        [--until D] [--mirror-url URL | --base-url URL] [--jobdir DIR] [-s NAME=VALUE]...
+
+On success the batch directory holds `pages.jsonl.gz` and, written last, `manifest.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MANIFEST = "manifest.json"
+
+# Loopback targets (the mirror) need no politeness: it is our own server on this machine.
+LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 32}
+
+
+def _is_loopback(url: str | None) -> bool:
+    if not url:
+        return False
+    host = urlsplit(url).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m spiders.crawl")
+    ap.add_argument("portal")
+    ap.add_argument("--batch-dir", required=True)
+    ap.add_argument("--known-urls")
+    ap.add_argument("--since")
+    ap.add_argument("--until")
+    ap.add_argument("--mirror-url")
+    ap.add_argument("--base-url")
+    ap.add_argument("--jobdir")
+    ap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
+    args = ap.parse_args(argv)
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from spiders.portal_spider import SPIDERS
+
+    batch = Path(args.batch_dir)
+    batch.mkdir(parents=True, exist_ok=True)
+    settings = get_project_settings()
+    settings.set("PROVNEWS_BATCH_DIR", str(batch))
+    settings.set("LOG_FILE", str(batch / "crawl.log"))
+    settings.set("LOG_FILE_APPEND", False)
+    if _is_loopback(args.mirror_url or args.base_url):
+        settings.setdict(LOOPBACK_SETTINGS, priority="cmdline")
+    if args.jobdir:
+        settings.set("JOBDIR", args.jobdir)
+    for pair in args.set:
+        name, _, value = pair.partition("=")
+        settings.set(name, value, priority="cmdline")
+
+    started = datetime.now(timezone.utc)
+    process = CrawlerProcess(settings)
+    spider_args = {k: v for k, v in vars(args).items()
+                   if k in ("known_urls", "since", "until", "mirror_url", "base_url") and v}
+    crawler = process.create_crawler(SPIDERS[args.portal])
+    process.crawl(crawler, **spider_args)
+    process.start()
+
+    stats = crawler.stats.get_stats()
+    finish = stats.get("finish_reason", "unknown")
+    manifest = {
+        "portal": args.portal,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finish_reason": finish,
+        "requests": stats.get("downloader/request_count", 0),
+        "listing_pages": stats.get("provnews/listing_pages", 0),
+        "pages": stats.get("provnews/staged_pages", 0),
+        "fetch_rejects": stats.get("provnews/staged_rejects", 0),
+        "retries": stats.get("retry/count", 0),
+        "since": args.since, "until": args.until,
+    }
+    if finish != "finished" or not (batch / "pages.jsonl.gz").exists():
+        # Interrupted (Ctrl-C, shutdown): leave no manifest, so the batch is never loaded as if
+        # it were complete.
+        print(f"crawl of {args.portal} did not finish ({finish})", file=sys.stderr)
+        return 1
+    tmp = batch / (MANIFEST + ".part")
+    tmp.write_text(json.dumps(manifest, indent=1))
+    os.replace(tmp, batch / MANIFEST)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Item pipeline: append every item to the run's staged batch file, and nothing else.
+
+The file is written as `pages.jsonl.gz.part` and renamed only once the spider has closed and the
+data is fsynced; the crawl runner then writes `manifest.json`, which is what marks a batch
+complete. A batch without a manifest is an interrupted crawl and is never loaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import os
+from pathlib import Path
+
+PAGES_FILE = "pages.jsonl.gz"
+
+
+class StagingPipeline:
+    def __init__(self, batch_dir: str):
+        self.dir = Path(batch_dir)
+        self.part = self.dir / (PAGES_FILE + ".part")
+        self.counts = {"page": 0, "reject": 0}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("PROVNEWS_BATCH_DIR") or "data/batches/adhoc")
+
+    def open_spider(self, spider):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._raw = open(self.part, "wb")
+        self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=5)
+
+    def process_item(self, item, spider):
+        record = dataclasses.asdict(item)
+        self._gz.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+        self.counts[record["kind"]] += 1
+        return item
+
+    def close_spider(self, spider):
+        self._gz.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        os.replace(self.part, self.dir / PAGES_FILE)
+        spider.crawler.stats.set_value("provnews/staged_pages", self.counts["page"])
+        spider.crawler.stats.set_value("provnews/staged_rejects", self.counts["reject"])

@@ -1,0 +1,177 @@
+"""One spider for every portal: listing pages, then article pages, driven by the definitions in
+`spiders.portals`. `scrapy list` shows one spider per portal; each is this class plus data."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import FormRequest, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.web._newclient import ResponseFailed
+
+from spiders.dates import VN_TZ, parse_day, parse_vn_datetime
+from spiders.items import PageItem, RejectItem
+from spiders.middlewares import OffsiteRequest
+from spiders.portals import PORTALS, Portal
+from spiders.urls import scope_for, url_key
+
+KEPT_HEADERS = ("Content-Type", "Content-Length", "Last-Modified", "ETag", "Date", "Server")
+_POSTBACK = re.compile(r"__doPostBack\('([^']*)','([^']*)'\)")
+
+
+class PortalSpider(scrapy.Spider):
+    """Arguments (all optional, strings as Scrapy passes them):
+    known_urls: a file of URL keys already in the warehouse — a category's walk stops at the
+        first listing page with nothing new;
+    since / until: YYYY-MM-DD bounds on the listed date (a walk stops at older pages);
+    mirror_url: serve every domain of the portal from this mirror;
+    base_url: serve the home domain from this URL (same paths).
+    """
+
+    portal: Portal
+
+    def __init__(self, known_urls=None, since=None, until=None, mirror_url=None, base_url=None,
+                 *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope_for(self.portal.domains, mirror_url=mirror_url, base_url=base_url)
+        self.known = set(Path(known_urls).read_text().split()) if known_urls else set()
+        self.since: date | None = parse_day(since) if since else None
+        self.until: date | None = parse_day(until) if until else None
+        self.seen: set[str] = set()
+
+    # ------------------------------------------------------------------ listing pages
+
+    def listing_url(self, category: str, page: int) -> str:
+        root = self.scope.root(self.portal.home)
+        return root + self.portal.listing.url.format(category=category, page=page)
+
+    async def start(self):
+        for category in self.portal.categories:
+            yield scrapy.Request(self.listing_url(category, 1), callback=self.parse_listing,
+                                 errback=self.on_error, cb_kwargs={"category": category, "page": 1},
+                                 meta={"stage": "listing"})
+
+    def parse_listing(self, response, category: str, page: int):
+        self.crawler.stats.inc_value("provnews/listing_pages")
+        listing = self.portal.listing
+        unknown = older = 0
+        for entry in response.css(listing.item):
+            href = entry.css(listing.link).get()
+            if not href:
+                continue
+            url = response.urljoin(href.strip())
+            key = url_key(self.scope.to_logical(url), self.portal.id_param)
+            if key in self.known or key in self.seen:
+                continue
+            unknown += 1
+            listed = parse_vn_datetime(entry.css(listing.date).get() if listing.date else None)
+            if listed and self.since and listed.date() < self.since:
+                older += 1
+                continue
+            if listed and self.until and listed.date() > self.until:
+                continue
+            self.seen.add(key)
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                                 meta={"stage": "fetch", "url_key": key, "category": category,
+                                       "listed_date": listed.isoformat() if listed else None})
+        # Listings are newest first: a page with nothing unknown (a scheduled run reaching what
+        # it already has) or only entries older than --since ends this category's walk.
+        if unknown == 0 or unknown == older:
+            self.crawler.stats.inc_value("provnews/walks_stopped_early")
+            return
+        if page >= self.settings.getint("PROVNEWS_MAX_LISTING_PAGES"):
+            self.crawler.stats.inc_value("provnews/walks_capped")
+            return
+        yield from self.next_page(response, category, page)
+
+    def next_page(self, response, category: str, page: int):
+        listing = self.portal.listing
+        target = response.css(listing.next_page).get()
+        if not target:
+            return
+        kwargs = {"category": category, "page": page + 1}
+        if listing.pagination == "postback":
+            m = _POSTBACK.search(target)
+            if not m:
+                return
+            yield FormRequest.from_response(
+                response, formcss=listing.form, dont_click=True, callback=self.parse_listing,
+                errback=self.on_error, cb_kwargs=kwargs, meta={"stage": "listing"},
+                formdata={"__EVENTTARGET": m.group(1), "__EVENTARGUMENT": m.group(2)})
+        else:
+            # Scrapy's duplicate filter drops a link back to a page already seen: a pagination
+            # that loops back to page 1 ends here.
+            yield response.follow(target, callback=self.parse_listing, errback=self.on_error,
+                                  cb_kwargs=kwargs, meta={"stage": "listing"})
+
+    # ------------------------------------------------------------------ article pages
+
+    def parse_article(self, response):
+        meta = response.meta
+        logical = self.scope.to_logical(response.url)
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        # Scrapy sniffs bodies, so a text-like PDF can arrive as a TextResponse: trust the header.
+        if not isinstance(response, TextResponse) or (ctype and "html" not in ctype and "xml" not in ctype):
+            yield RejectItem(self.portal.key, logical, meta["url_key"], "fetch", "not_html",
+                             response.status, ctype)
+            return
+        redirects = meta.get("redirect_urls") or []
+        yield PageItem(
+            portal=self.portal.key,
+            url=logical,
+            url_key=meta["url_key"],
+            fetched_url=response.url,
+            status=response.status,
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            headers={h: response.headers.get(h).decode("latin-1") for h in KEPT_HEADERS
+                     if response.headers.get(h) is not None},
+            body_b64=base64.b64encode(response.body).decode("ascii"),
+            category=meta.get("category"),
+            listed_date=meta.get("listed_date"),
+            redirected_from=self.scope.to_logical(redirects[0]) if redirects else None,
+        )
+
+    def on_error(self, failure):
+        request = failure.request
+        reason, status = classify_failure(failure)
+        self.crawler.stats.inc_value(f"provnews/rejects/{reason}")
+        yield RejectItem(self.portal.key, self.scope.to_logical(request.url),
+                         request.meta.get("url_key"), request.meta.get("stage", "fetch"),
+                         reason, status, str(failure.value)[:300])
+
+
+def classify_failure(failure) -> tuple[str, int | None]:
+    """A short stable reason code for a failed request, and its HTTP status if there was one."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return f"http_{status}", status
+    if failure.check(OffsiteRequest):
+        return "offsite", None
+    if failure.check(IgnoreRequest):
+        msg = str(failure.value).lower()
+        return ("robots_disallowed" if "robots" in msg else "ignored"), None
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout", None
+    if failure.check(DNSLookupError):
+        return "dns_error", None
+    if failure.check(ConnectionRefusedError):
+        return "connection_refused", None
+    if failure.check(ResponseFailed):
+        return "connection_lost", None
+    return failure.type.__name__.lower(), None
+
+
+def _spider_class(portal: Portal) -> type[PortalSpider]:
+    return type(f"{portal.key.title()}Spider", (PortalSpider,),
+                {"name": portal.key, "portal": portal, "__module__": __name__,
+                 "__doc__": f"{portal.name} ({portal.cms or 'portal'})."})
+
+
+SPIDERS = {key: _spider_class(p) for key, p in PORTALS.items()}
+globals().update({cls.__name__: cls for cls in SPIDERS.values()})

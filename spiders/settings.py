@@ -1,0 +1,35 @@
+"""Scrapy settings: polite by default. Each is overridable (`-s NAME=value`, or the flow's
+crawl options); runs against a loopback mirror relax the delay and concurrency only."""
+
+BOT_NAME = "provnews"
+SPIDER_MODULES = ["spiders.portal_spider"]
+NEWSPIDER_MODULE = "spiders.portal_spider"
+
+# Identify ourselves: a project name and a URL where portal operators can reach us.
+USER_AGENT = "provnews/0.1 (+https://github.com/provnews/provnews; provincial news research crawler)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: about one request per second per portal.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+
+# Transient failures are retried; 5xx and timeouts are what portals do under load.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# Bounds: no page may hang the crawl or exhaust memory.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+PROVNEWS_MAX_LISTING_PAGES = 2000  # per category walk; a pagination that never ends stops here
+
+COOKIES_ENABLED = True  # ASP.NET postbacks carry session state
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+
+DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.PortalScopeMiddleware": 90}
+ITEM_PIPELINES = {"spiders.pipelines.StagingPipeline": 500}
