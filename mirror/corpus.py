@@ -86,7 +86,7 @@ SITES: dict[str, Site] = {
             10, "004_a04736589d3fb9fa.txt",
             dict(title="Hội nghị đánh giá 1 năm thực hiện nghị quyết đại hội Đảng",
                  published=datetime(2022, 2, 18, 15, 30, tzinfo=VN_TZ), author="Tài Tùng",
-                 captions=("Đại biểu dự Hội nghị  trực tuyến tại điểm cầu huyện Chiêm Hóa.",
+                 captions=("Đại biểu dự Hội nghị\u00a0 trực tuyến tại điểm cầu huyện Chiêm Hóa.",
                            "Hội nghị trực tuyến đánh giá 1 năm học tập, quán triệt, triển khai thực hiện Nghị"
                            " quyết Đại hội đại biểu toàn quốc lần thứ XIII của Đảng, Nghị quyết Đại hội đại"
                            " biểu Đảng bộ tỉnh lần thứ XVII.")),

@@ -1,0 +1,130 @@
+"""Turn one staged batch into warehouse rows: clean every page, drop what the warehouse already
+has, and load it all in one transaction. Plain functions: the flow wraps them in tasks, tests
+and `provnews reprocess` call them directly."""
+
+from __future__ import annotations
+
+import base64
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from flows.cleaning import Unusable, clean_page
+from flows.dedupe import article_id, content_hash
+from flows.staging import Batch
+from spiders.portals import get as get_portal
+from warehouse import loader
+
+TRANSIENT = {"timeout", "connection_lost", "connection_refused", "dns_error", "http_408", "http_429"}
+
+
+def is_transient(reason: str) -> bool:
+    return reason in TRANSIENT or reason.startswith("http_5")
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    portal: str
+    loaded: bool = False               # False: it had been loaded before
+    pages: int = 0
+    new: int = 0
+    duplicates: int = 0                # exact copies of stored articles
+    already_known: int = 0             # URLs the warehouse had (an overlapping crawl)
+    fallback: int = 0
+    rejects: Counter = field(default_factory=Counter)
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.rejects.values())
+
+
+def _in_warehouse(con, column: str, table: str, values: list[str]) -> dict[str, str]:
+    if not values:
+        return {}
+    rows = con.execute(f"SELECT {column}, article_id FROM {table} WHERE {column} IN (SELECT unnest(?))",
+                       [values]).fetchall()
+    return dict(rows)
+
+
+def prepare(con, batch: Batch, run_id: str) -> tuple[dict[str, list[dict]], BatchResult]:
+    manifest = batch.manifest
+    portal = get_portal(manifest["portal"])
+    result = BatchResult(batch.batch_id, portal.key)
+    now = datetime.now(timezone.utc)
+    rows: dict[str, list[dict]] = {"articles": [], "article_urls": [], "rejects": []}
+
+    def reject(url, key, stage, reason, status=None, detail=""):
+        result.rejects[reason] += 1
+        rows["rejects"].append(dict(run_id=run_id, batch_id=batch.batch_id, portal=portal.key, url=url,
+                                    url_key=key, stage=stage, reason=reason, http_status=status,
+                                    detail=detail, transient=is_transient(reason), seen_at=now))
+
+    records = list(batch.records())
+    keys = [r["url_key"] for r in records if r.get("url_key")]
+    known = _in_warehouse(con, "url_key", "article_urls", keys)
+    cleaned = []
+    for rec in records:
+        if rec["kind"] == "reject":
+            reject(rec["url"], rec.get("url_key"), rec["stage"], rec["reason"], rec.get("http_status"),
+                   rec.get("detail", ""))
+            continue
+        result.pages += 1
+        if rec["url_key"] in known:
+            result.already_known += 1
+            continue
+        try:
+            art = clean_page(base64.b64decode(rec["body_b64"]), portal=portal, url=rec["url"],
+                             content_type=rec["headers"].get("Content-Type"), listed_date=rec.get("listed_date"))
+        except Unusable as e:
+            reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
+            continue
+        cleaned.append((rec, art, content_hash(art.lead, art.body)))
+
+    originals = _in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
+    for rec, art, digest in cleaned:
+        key = rec["url_key"]
+        if digest in originals:
+            result.duplicates += 1
+            aid = originals[digest]
+        else:
+            aid = article_id(key)
+            originals[digest] = aid
+            result.new += 1
+            result.fallback += art.extraction == "fallback"
+            rows["articles"].append(dict(
+                article_id=aid, portal=portal.key, province=art.province, province_current=art.province_current,
+                url=art.url, title=art.title,
+                published_at=datetime.fromisoformat(art.published_at) if art.published_at else None,
+                author=art.author, lead=art.lead, body=art.body, captions=art.captions, views=art.views,
+                extraction=art.extraction, content_hash=digest, duplicate_of=None, similarity=None,
+                first_seen_at=now, run_id=run_id, batch_id=batch.batch_id))
+        rows["article_urls"].append(dict(url_key=key, url=rec["url"], article_id=aid, portal=portal.key,
+                                         first_seen_at=now, run_id=run_id))
+    return rows, result
+
+
+def load(con, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
+    """Clean, dedupe and append one batch; mark it loaded on disk after the commit."""
+    if loader.is_loaded(con, batch.batch_id):  # committed before, marker not yet written
+        batch.mark_loaded()
+        return BatchResult(batch.batch_id, batch.manifest["portal"])
+    rows, result = prepare(con, batch, run_id)
+    manifest = batch.manifest
+    crawl_run = {**crawl_run, "status": "loaded", "requests": manifest["requests"],
+                 "listing_pages": manifest["listing_pages"], "pages_fetched": result.pages,
+                 "articles_new": result.new, "duplicates": result.duplicates,
+                 "rejected": result.rejected, "fallback_extractions": result.fallback}
+    result.loaded = loader.append_batch(con, batch_id=batch.batch_id, run_id=crawl_run["run_id"],
+                                        portal=result.portal, pages=result.pages, rows=rows,
+                                        crawl_run=crawl_run)
+    batch.mark_loaded()
+    return result
+
+
+def known_url_keys(con) -> list[str]:
+    """What a scheduled crawl need not fetch again: every stored URL, and pages rejected for a
+    reason that will not change (a transient failure is tried again)."""
+    rows = con.execute("SELECT url_key FROM article_urls UNION "
+                       "SELECT url_key FROM rejects WHERE url_key IS NOT NULL AND NOT transient").fetchall()
+    return [k for (k,) in rows]

@@ -1,0 +1,198 @@
+"""`provnews`: the command line. Bad arguments get one line on stderr and exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+# Before Prefect is imported: no telemetry, and the terminal shows our summary, not debug logs.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not usage + traceback
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _day(text: str):
+    from spiders.dates import parse_day
+    try:
+        return parse_day(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _check_reachable(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--base-url must be an http(s) URL, got {url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=5).close()
+    except OSError as e:
+        raise UsageError(f"cannot reach --base-url {url}: {e.strerror or e}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="provnews", description="Vietnamese provincial portals into a DuckDB warehouse.")
+    ap.add_argument("--db", help="warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb)")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def crawl_args(p, since_required=False):
+        p.add_argument("--portal", action="append", dest="portals", metavar="P",
+                       help="portal key (repeatable; default: all, see `provnews portals`)")
+        p.add_argument("--since", type=_day, required=since_required, help="only articles listed on or after (YYYY-MM-DD)")
+        p.add_argument("--mirror", action="store_true", help="crawl the bundled portal mirror (started for the run)")
+        p.add_argument("--base-url", help="serve --portal P from this host (same paths)")
+        p.add_argument("--mirror-size", type=int, default=200, help="articles per portal of the bundled mirror")
+
+    p = sub.add_parser("ingest", help="one run of the ingest flow")
+    crawl_args(p)
+    p = sub.add_parser("backfill", help="a date-bounded crawl of one portal's history")
+    crawl_args(p, since_required=True)
+    p.add_argument("--until", type=_day, help="only articles listed on or before (YYYY-MM-DD)")
+
+    p = sub.add_parser("clean", help="print one cleaned article as JSON")
+    p.add_argument("file", type=Path, help=".txt (raw text like the seeds) or .html")
+    p.add_argument("--portal", help="portal whose selectors and rules apply")
+    p.add_argument("--url")
+    p.add_argument("--explain", action="store_true", help="also list every removal and the rule that made it")
+
+    p = sub.add_parser("sql", help="read-only SQL on the warehouse")
+    p.add_argument("query")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = sub.add_parser("mirror", help="serve the portal mirror on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--articles-per-portal", type=int, default=200)
+
+    sub.add_parser("portals", help="list the portals")
+    return ap
+
+
+def cmd_ingest(args, flow_name="ingest") -> int:
+    from flows.ingest import backfill, ingest
+    from flows.report import print_summary
+
+    from spiders.portals import get
+    for key in args.portals or ():
+        get(key)  # an unknown portal is a usage error, before any flow run starts
+    if args.base_url:
+        if not args.portals or len(args.portals) != 1:
+            raise UsageError("--base-url needs exactly one --portal")
+        _check_reachable(args.base_url)
+    if args.mirror_size < 1:
+        raise UsageError("--mirror-size must be at least 1")
+    kwargs = dict(portals=args.portals, since=args.since, until=getattr(args, "until", None),
+                  mirror=args.mirror, base_url=args.base_url, db_path=args.db, mirror_size=args.mirror_size)
+    if flow_name == "backfill":
+        report = backfill(**kwargs)
+    else:
+        kwargs.pop("until")
+        report = ingest(**kwargs)
+    print_summary(report)
+    return 0 if report.ok else 1
+
+
+def cmd_clean(args) -> int:
+    from flows.cleaning import clean_page, clean_text
+    from spiders.portals import get
+
+    portal = get(args.portal) if args.portal else None
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    data = args.file.read_bytes()
+    if not data.strip():
+        raise UsageError(f"{args.file} is empty")
+    if args.file.suffix.lower() in (".html", ".htm") or data.lstrip()[:1] == b"<":
+        article = clean_page(data, portal=portal, url=args.url)
+    else:
+        article = clean_text(data, portal=portal, url=args.url)
+    print(json.dumps(article.as_json(explain=args.explain), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    from flows.report import print_rows
+    from warehouse import db
+
+    try:
+        con = db.connect(args.db, read_only=True, wait_seconds=10)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    try:
+        cur = con.execute(args.query)
+        columns = [d[0] for d in cur.description or []]
+        rows = cur.fetchall() if columns else []
+    except duckdb.Error as e:
+        raise UsageError(str(e).splitlines()[0]) from None
+    finally:
+        con.close()
+    print_rows(columns, rows, args.format)
+    return 0
+
+
+def cmd_mirror(args) -> int:
+    from mirror.server import Mirror
+
+    try:
+        m = Mirror(size=args.articles_per_portal, port=args.port)
+    except OSError as e:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {e.strerror}") from None
+    print(f"portal mirror on {m.base_url} ({args.articles_per_portal} articles per portal); Ctrl-C stops it")
+    from mirror.corpus import SITES
+    for key, site in SITES.items():
+        print(f"  {key:11} {m.base_url}/{site.domain}")
+    try:
+        m.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_portals(args) -> int:
+    from spiders.portals import PORTALS
+    for p in PORTALS.values():
+        print(f"{p.key:11} {p.province:12} -> {p.province_current:12} {', '.join(p.domains):36} {p.cms}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from flows.cleaning import Unusable
+    from spiders.portals import UnknownPortal
+    from warehouse.db import WarehouseBusy
+
+    try:
+        args = build_parser().parse_args(argv)
+        handler = {"ingest": cmd_ingest, "backfill": lambda a: cmd_ingest(a, "backfill"),
+                   "clean": cmd_clean, "sql": cmd_sql, "mirror": cmd_mirror, "portals": cmd_portals}
+        return handler[args.command](args)
+    except (UsageError, UnknownPortal) as e:
+        print(f"provnews: {e}", file=sys.stderr)
+        return 2
+    except Unusable as e:
+        print(f"provnews: no article: {e}", file=sys.stderr)
+        return 3
+    except WarehouseBusy as e:
+        print(f"provnews: {e}", file=sys.stderr)
+        return 4
+    except KeyboardInterrupt:
+        print("provnews: interrupted; staged batches are kept and load on the next run", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

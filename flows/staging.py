@@ -1,0 +1,65 @@
+"""Staged batches on disk: one directory per (run, portal) crawl under `data/batches/`.
+
+    pages.jsonl.gz   every fetched page (raw bytes, base64) and every fetch reject
+    manifest.json    written last by the crawl: the batch is complete
+    LOADED           written after the warehouse transaction committed
+
+Batches are never deleted: loaded ones are the raw archive that `provnews reprocess` reads.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from spiders.crawl import MANIFEST
+from spiders.pipelines import PAGES_FILE
+
+LOADED = "LOADED"
+
+
+@dataclass(frozen=True)
+class Batch:
+    path: Path
+
+    @property
+    def batch_id(self) -> str:
+        return self.path.name
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.path / MANIFEST).read_text())
+
+    @property
+    def complete(self) -> bool:
+        return (self.path / MANIFEST).exists()
+
+    @property
+    def loaded(self) -> bool:
+        return (self.path / LOADED).exists()
+
+    def records(self) -> Iterator[dict]:
+        with gzip.open(self.path / PAGES_FILE, "rt", encoding="utf-8") as f:
+            for line in f:
+                yield json.loads(line)
+
+    def mark_loaded(self) -> None:
+        tmp = self.path / (LOADED + ".part")
+        tmp.write_text("")
+        os.replace(tmp, self.path / LOADED)
+
+
+def batches_root(db_file: Path) -> Path:
+    return db_file.parent / "batches"
+
+
+def pending(root: Path) -> list[Batch]:
+    """Complete batches not yet marked loaded, oldest first (run ids sort by time)."""
+    if not root.exists():
+        return []
+    found = [Batch(p) for p in sorted(root.iterdir()) if p.is_dir()]
+    return [b for b in found if b.complete and not b.loaded]

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schema as ordered migrations, connections, and the batch loader."""

@@ -1,0 +1,79 @@
+"""Opening the warehouse and bringing its schema up to date.
+
+DuckDB lets one process hold a file read-write; any other process that opens it (even to read)
+is refused at connect(). Writers here retry for a bounded time and then give up with a clear
+message, leaving staged batches on disk for the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = "data/warehouse.duckdb"
+
+
+class WarehouseBusy(RuntimeError):
+    pass
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    return Path(path or os.environ.get("PROVNEWS_DB") or DEFAULT_DB)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    out = []
+    for f in sorted(resources.files("warehouse").joinpath("migrations").iterdir(), key=lambda f: f.name):
+        if f.name.endswith(".sql"):
+            out.append((int(f.name.split("_", 1)[0]), f.name, f.read_text(encoding="utf-8")))
+    return out
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction. Returns their names."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+    done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def connect(path=None, *, read_only: bool = False, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (created and migrated if need be when writing)."""
+    p = db_path(path)
+    if read_only and not p.exists():
+        raise FileNotFoundError(f"no warehouse at {p} (run `provnews ingest` first)")
+    if not read_only:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(p), read_only=read_only)
+            break
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{p} is held open by another process (DuckDB allows one writer); "
+                    f"gave up after {wait_seconds:.0f}s") from None
+            time.sleep(0.5)
+    if not read_only:
+        migrate(con)
+    return con

@@ -1,0 +1,65 @@
+"""Append one staged batch to the warehouse: one transaction, columnar inserts, idempotent.
+
+The caller has cleaned and de-duplicated the batch; this module only writes. A batch id already
+in `loaded_batches` is skipped, so loading a batch twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+ARTICLES = pa.schema([
+    ("article_id", pa.string()), ("portal", pa.string()), ("province", pa.string()),
+    ("province_current", pa.string()), ("url", pa.string()), ("title", pa.string()),
+    ("published_at", pa.timestamp("us", tz="UTC")), ("author", pa.string()), ("lead", pa.string()),
+    ("body", pa.string()), ("captions", pa.list_(pa.string())), ("views", pa.int32()),
+    ("extraction", pa.string()), ("content_hash", pa.string()), ("duplicate_of", pa.string()),
+    ("similarity", pa.float64()), ("first_seen_at", pa.timestamp("us", tz="UTC")),
+    ("run_id", pa.string()), ("batch_id", pa.string()),
+])
+ARTICLE_URLS = pa.schema([
+    ("url_key", pa.string()), ("url", pa.string()), ("article_id", pa.string()),
+    ("portal", pa.string()), ("first_seen_at", pa.timestamp("us", tz="UTC")), ("run_id", pa.string()),
+])
+REJECTS = pa.schema([
+    ("run_id", pa.string()), ("batch_id", pa.string()), ("portal", pa.string()), ("url", pa.string()),
+    ("url_key", pa.string()), ("stage", pa.string()), ("reason", pa.string()),
+    ("http_status", pa.int32()), ("detail", pa.string()), ("transient", pa.bool_()),
+    ("seen_at", pa.timestamp("us", tz="UTC")),
+])
+TABLES = {"articles": ARTICLES, "article_urls": ARTICLE_URLS, "rejects": REJECTS}
+
+
+def is_loaded(con, batch_id: str) -> bool:
+    return con.execute("SELECT 1 FROM loaded_batches WHERE batch_id = ?", [batch_id]).fetchone() is not None
+
+
+def append_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int,
+                 rows: dict[str, list[dict]], crawl_run: dict) -> bool:
+    """Insert the batch's rows and its `crawl_runs` row in one transaction. False if the batch
+    was loaded before (nothing is written)."""
+    if is_loaded(con, batch_id):
+        return False
+    con.execute("BEGIN")
+    try:
+        for table, schema in TABLES.items():
+            if rows.get(table):
+                con.register("_staged", pa.Table.from_pylist(rows[table], schema=schema))
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+                con.unregister("_staged")
+        cols = ", ".join(crawl_run)
+        marks = ", ".join("?" for _ in crawl_run)
+        con.execute(f"INSERT OR REPLACE INTO crawl_runs ({cols}) VALUES ({marks})", list(crawl_run.values()))
+        con.execute("INSERT INTO loaded_batches VALUES (?, ?, ?, now(), ?)", [batch_id, run_id, portal, pages])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
+
+
+def record_run(con, crawl_run: dict) -> None:
+    """A crawl_runs row on its own (a portal whose crawl or load did not happen)."""
+    cols = ", ".join(crawl_run)
+    marks = ", ".join("?" for _ in crawl_run)
+    con.execute(f"INSERT OR REPLACE INTO crawl_runs ({cols}) VALUES ({marks})", list(crawl_run.values()))
