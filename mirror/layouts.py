@@ -13,7 +13,7 @@ import zlib
 from html import escape
 from urllib.parse import parse_qs
 
-from mirror.corpus import SITES, Article, item_id
+from mirror.corpus import SITES, Article
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -321,4 +321,11 @@ def parse_form(body: bytes) -> dict[str, list[str]]:
     return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
-__all__ = ["LAYOUTS", "Layout", "parse_form", "item_id"]
+__all__ = ["LAYOUTS", "Layout", "listed_url", "parse_form"]
+
+
+def listed_url(a: Article) -> str:
+    """The portal's own URL of what a listing links for this article (ground truth for tests)."""
+    layout = LAYOUTS[a.portal](0)
+    path = layout.pdf_path(a) if a.fault == "pdf" else layout.article_path(a)
+    return f"https://{SITES[a.portal].domain}{path}"

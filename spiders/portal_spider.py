@@ -60,19 +60,19 @@ class PortalSpider(scrapy.Spider):
     def parse_listing(self, response, category: str, page: int):
         self.crawler.stats.inc_value("provnews/listing_pages")
         listing = self.portal.listing
-        unknown = older = 0
+        unknown = 0
+        listed = None
         for entry in response.css(listing.item):
             href = entry.css(listing.link).get()
             if not href:
                 continue
             url = response.urljoin(href.strip())
+            listed = parse_vn_datetime(entry.css(listing.date).get() if listing.date else None)
             key = url_key(self.scope.to_logical(url), self.portal.id_param)
             if key in self.known or key in self.seen:
                 continue
             unknown += 1
-            listed = parse_vn_datetime(entry.css(listing.date).get() if listing.date else None)
             if listed and self.since and listed.date() < self.since:
-                older += 1
                 continue
             if listed and self.until and listed.date() > self.until:
                 continue
@@ -81,8 +81,9 @@ class PortalSpider(scrapy.Spider):
                                  meta={"stage": "fetch", "url_key": key, "category": category,
                                        "listed_date": listed.isoformat() if listed else None})
         # Listings are newest first: a page with nothing unknown (a scheduled run reaching what
-        # it already has) or only entries older than --since ends this category's walk.
-        if unknown == 0 or unknown == older:
+        # it already has), or whose last entry is older than --since, ends this category's walk.
+        # (The last entry, not the first: portals pin old posts at the top.)
+        if unknown == 0 or (self.since and listed and listed.date() < self.since):
             self.crawler.stats.inc_value("provnews/walks_stopped_early")
             return
         if page >= self.settings.getint("PROVNEWS_MAX_LISTING_PAGES"):

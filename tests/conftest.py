@@ -1,0 +1,35 @@
+"""Shared fixtures. Everything is real: the mirror listens on 127.0.0.1, crawls run in child
+processes, the warehouse is a DuckDB file, flows run on Prefect's local ephemeral API."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Prefect state for the test session lives in a throwaway home, never in the user's ~/.prefect.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="provnews-prefect-")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture
+def mirror():
+    """A small mirror (60 articles per portal) with fresh hit counters."""
+    from mirror.server import Mirror
+    with Mirror(size=60, slow_seconds=0.3) as m:
+        yield m
+
+
+def run_cli(*args, env=None, timeout=300):
+    """Run `provnews` as a user would, in a child process."""
+    import subprocess
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, env={**os.environ, **(env or {})})

@@ -1,0 +1,126 @@
+"""End to end against the default-size mirror: crawl over 127.0.0.1 in child processes, clean,
+load into a DuckDB file, through the real Prefect flow. Then the same again, incrementally."""
+
+import contextlib
+
+import duckdb
+import pytest
+
+from flows.ingest import backfill, ingest
+from mirror import corpus
+from mirror.layouts import listed_url
+from mirror.server import Mirror
+from spiders.portals import PORTALS
+from spiders.urls import url_key
+from tests.conftest import run_cli
+from warehouse import db
+
+SIZE = corpus.DEFAULT_ARTICLES_PER_PORTAL
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    db_file = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    with Mirror(size=SIZE, slow_seconds=0.5) as m:
+        first = ingest(mirror_url=m.base_url, db_path=str(db_file))
+        hits_after_first = sum(m.hits.values())
+        counts_after_first = table_counts(db_file)
+        second = ingest(mirror_url=m.base_url, db_path=str(db_file))
+        yield dict(db=db_file, first=first, second=second, mirror=m,
+                   counts_after_first=counts_after_first,
+                   second_hits=sum(m.hits.values()) - hits_after_first)
+
+
+def table_counts(db_file):
+    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("articles", "article_urls", "rejects", "loaded_batches")}
+
+
+def query(db_file, sql, params=()):
+    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def test_every_portal_yields_articles_and_every_seed_is_stored(runs):
+    assert runs["first"].ok
+    per_portal = dict(query(runs["db"], "SELECT portal, count(*) FROM articles GROUP BY 1"))
+    assert set(per_portal) == set(PORTALS) and all(n > 150 for n in per_portal.values())
+    assert 900 <= sum(per_portal.values()) <= 1000
+    for site in corpus.SITES.values():
+        title = site.seed_meta["title"]
+        assert query(runs["db"], "SELECT count(*) FROM articles WHERE title = ?", [title]) == [(1,)], title
+
+
+def test_every_published_article_is_loaded_or_rejected_with_its_reason(runs):
+    stored = {k for (k,) in query(runs["db"], "SELECT url_key FROM article_urls")}
+    rejected = dict(query(runs["db"], "SELECT url_key, reason FROM rejects"))
+    for t in corpus.truth(SIZE):
+        a = corpus.article(t.portal, t.index, SIZE)
+        key = url_key(listed_url(a), PORTALS[t.portal].id_param)
+        if t.expected == "article":
+            assert key in stored, (t.portal, t.index, t.fault, rejected.get(key))
+        else:
+            assert rejected.get(key) == {"truncated": "truncated_html", "empty_body": "empty_body",
+                                         "pdf": "not_html"}[t.fault], (t.portal, t.index)
+
+
+def test_transient_errors_were_retried_and_redirects_to_merged_portals_followed(runs):
+    m = runs["mirror"]
+    assert any(n >= 2 for n in m.hits.values())  # the 503s were asked again
+    moved = query(runs["db"], "SELECT count(*) FROM articles WHERE url LIKE 'https://laocai.gov.vn/%'")[0][0]
+    assert moved > 0
+
+
+def test_robots_txt_is_obeyed(runs):
+    assert runs["mirror"].requests_to("/yenbai.gov.vn/noi-bo/") == 0
+    assert query(runs["db"], "SELECT count(*) FROM rejects WHERE reason = 'robots_disallowed'")[0][0] >= 1
+
+
+def test_a_pagination_that_loops_back_ends(runs):
+    m, rep = runs["mirror"], runs["first"].portals["caobang"]
+    for cat, _ in corpus.SITES["caobang"].categories:
+        assert m.hits[f"/caobang.gov.vn/chuyen-muc/{cat}/trang-1.html"] == 2  # one per run, never a loop
+    assert rep.listing_pages == sum(corpus.listing("caobang", c, 1, SIZE)[1] for c, _ in corpus.SITES["caobang"].categories)
+
+
+def test_sharepoint_postback_pagination_reaches_every_page(runs):
+    rep = runs["first"].portals["backan"]
+    assert rep.listing_pages == sum(corpus.listing("backan", c, 1, SIZE)[1] for c, _ in corpus.SITES["backan"].categories)
+
+
+def test_second_run_is_incremental_and_adds_nothing(runs):
+    data_tables = ("articles", "article_urls", "rejects")  # crawl_runs, loaded_batches: run records
+    after = table_counts(runs["db"])
+    assert {t: after[t] for t in data_tables} == {t: runs["counts_after_first"][t] for t in data_tables}
+    for key, rep in runs["second"].portals.items():
+        # robots.txt plus the first listing page of each category, nothing else
+        assert rep.requests == 1 + len(PORTALS[key].categories), key
+        assert rep.new == 0 and rep.pages == 0
+    assert runs["second_hits"] == len(PORTALS) * 3
+    assert query(runs["db"], "SELECT count(DISTINCT run_id) FROM crawl_runs")[0][0] == 2
+
+
+def test_since_bounds_the_crawl(tmp_path):
+    since = corpus.published_at(10, 60).date()
+    with Mirror(size=60, slow_seconds=0.2) as m:
+        report = backfill(portals=["hatinh"], since=since, mirror_url=m.base_url, db_path=str(tmp_path / "w.duckdb"))
+    dates = [d for (d,) in query(tmp_path / "w.duckdb", "SELECT published_at FROM articles")]
+    assert dates and all(d.date() >= since for d in dates)
+    full_walk = sum(corpus.listing("hatinh", c, 1, 60)[1] for c, _ in corpus.SITES["hatinh"].categories)
+    assert report.portals["hatinh"].listing_pages < full_walk
+
+
+@pytest.mark.parametrize("args,message", [
+    (["ingest", "--portal", "hagiang"], "unknown portal 'hagiang'"),
+    (["backfill", "--portal", "yenbai", "--since", "2021-02-30"], "not a date"),
+    (["ingest", "--portal", "yenbai", "--base-url", "http://127.0.0.1:9"], "cannot reach --base-url"),
+    (["sql", "DELETE FROM articles"], "read-only"),
+])
+def test_bad_arguments_get_one_clear_line(args, message, tmp_path):
+    db_file = tmp_path / "w.duckdb"
+    db.connect(db_file).close()  # an empty, migrated warehouse
+    out = run_cli("--db", str(db_file), *args)
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in out.stderr, out.stderr

@@ -1,0 +1,104 @@
+"""Loading staged batches: one transaction, idempotent, nothing half-done."""
+
+import base64
+import contextlib
+import gzip
+import json
+
+import duckdb
+
+from flows import batches, staging
+from mirror import corpus
+from mirror.layouts import LAYOUTS, listed_url
+from spiders.portals import PORTALS
+from spiders.urls import url_key
+from warehouse import db
+
+
+def make_batch(root, name, portal="caobang", indices=range(3, 9), manifest=True):
+    """A staged batch as a crawl would leave it, built from the mirror's own pages."""
+    path = root / name
+    path.mkdir(parents=True)
+    layout = LAYOUTS[portal](60)
+    with gzip.open(path / "pages.jsonl.gz", "wt", encoding="utf-8") as f:
+        for i in indices:
+            a = corpus.article(portal, i, 60)
+            url = listed_url(a)
+            f.write(json.dumps({
+                "kind": "page", "portal": portal, "url": url, "url_key": url_key(url, PORTALS[portal].id_param),
+                "fetched_url": url, "status": 200, "fetched_at": "2026-01-01T00:00:00+00:00",
+                "headers": {"Content-Type": "text/html; charset=utf-8"},
+                "body_b64": base64.b64encode(layout.render_article(a).encode()).decode(),
+                "category": a.category, "listed_date": a.published.isoformat()}) + "\n")
+        f.write(json.dumps({"kind": "reject", "portal": portal, "url": "https://caobang.gov.vn/x.pdf",
+                            "url_key": "caobang.gov.vn/x.pdf", "stage": "fetch", "reason": "not_html",
+                            "http_status": 200, "detail": "application/pdf"}) + "\n")
+    if manifest:
+        (path / "manifest.json").write_text(json.dumps({
+            "portal": portal, "started_at": "2026-01-01T00:00:00+00:00", "requests": 10,
+            "listing_pages": 1, "pages": len(indices)}))
+    return staging.Batch(path)
+
+
+def counts(con):
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("articles", "article_urls", "rejects", "loaded_batches")}
+
+
+def run_row(batch):
+    return dict(run_id="r1", portal="caobang", flow="ingest", started_at=None, finished_at=None,
+                since=None, until=None, message=None)
+
+
+def test_migrations_are_recorded_and_idempotent(tmp_path):
+    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+        versions = con.execute("SELECT version FROM schema_migrations").fetchall()
+        assert versions == [(v,) for v, _, _ in db.migrations()]
+        assert db.migrate(con) == []
+
+
+def test_a_batch_loaded_twice_adds_nothing(tmp_path):
+    batch = make_batch(tmp_path / "batches", "r1-caobang")
+    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+        first = batches.load(con, batch, "r1", run_row(batch))
+        after_first = counts(con)
+        (batch.path / staging.LOADED).unlink()  # as if the process died between commit and marker
+        second = batches.load(con, batch, "r2", run_row(batch))
+        assert counts(con) == after_first
+    assert first.new == 6 and first.rejected == 1 and not second.loaded
+    assert after_first == {"articles": 6, "article_urls": 6, "rejects": 1, "loaded_batches": 1}
+
+
+def test_exact_copies_under_another_url_make_no_second_row(tmp_path):
+    root = tmp_path / "batches"
+    a, b = make_batch(root, "r1-caobang", indices=range(3, 6)), make_batch(root, "r2-caobang", indices=range(3, 6))
+    # The second batch saw the same pages under other URLs (e.g. a re-post).
+    lines = [json.loads(x) for x in gzip.open(b.path / "pages.jsonl.gz", "rt")]
+    for rec in lines:
+        rec["url_key"] = (rec.get("url_key") or "") + "-repost"
+    with gzip.open(b.path / "pages.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps(r) + "\n" for r in lines)
+    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+        batches.load(con, a, "r1", run_row(a))
+        r = batches.load(con, b, "r2", run_row(b))
+        assert r.new == 0 and r.duplicates == 3
+        assert counts(con)["articles"] == 3 and counts(con)["article_urls"] == 6
+
+
+def test_only_complete_batches_are_pending(tmp_path):
+    root = tmp_path / "batches"
+    make_batch(root, "r1-caobang", manifest=False)  # an interrupted crawl
+    done = make_batch(root, "r2-caobang")
+    assert [b.batch_id for b in staging.pending(root)] == [done.batch_id]
+
+
+def test_a_failed_transaction_leaves_nothing(tmp_path):
+    batch = make_batch(tmp_path / "batches", "r1-caobang")
+    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+        bad = run_row(batch) | {"no_such_column": 1}
+        try:
+            batches.load(con, batch, "r1", bad)
+        except duckdb.Error:
+            pass
+        assert counts(con) == {"articles": 0, "article_urls": 0, "rejects": 0, "loaded_batches": 0}
+    assert not batch.loaded
