@@ -1,0 +1,27 @@
+# Two commands on a fresh machine (each installs what it needs into .venv):
+#   make demo   crawl the bundled portal mirror into data/warehouse.duckdb and query it
+#   make test   run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: install demo test clean-data
+
+$(BIN)/provnews: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/provnews
+
+demo: install
+	$(BIN)/provnews ingest --mirror
+	$(BIN)/provnews sql "SELECT portal, province, province_current, count(*) AS articles, \
+	  min(published_at)::DATE AS oldest, max(published_at)::DATE AS newest FROM articles GROUP BY ALL ORDER BY portal"
+
+test: install
+	$(BIN)/python -m pytest
+
+clean-data:
+	rm -rf data
