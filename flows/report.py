@@ -45,9 +45,12 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str = "table") -> Non
         print(json.dumps([{c: _plain(v) for c, v in zip(columns, r)} for r in rows],
                          ensure_ascii=False, indent=1, default=str))
     else:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=max(console.width, 160))
         t = Table()
         for c in columns:
             t.add_column(c, overflow="fold")
         for r in rows:
             t.add_row(*("" if v is None else str(_plain(v)) for v in r))
-        Console().print(t)
+        console.print(t)
