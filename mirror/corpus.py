@@ -151,9 +151,10 @@ class Article:
 @lru_cache(maxsize=1)
 def sentence_pool() -> tuple[str, ...]:
     out = []
+    captions = {c for site in SITES.values() for c in site.seed_meta["captions"]}
     for path in sorted(SEEDS_DIR.glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if _NOISE.search(line):
+            if _NOISE.search(line) or line in captions:  # captions are not body sentences
                 continue
             for s in re.split(r"(?<=[.;…])\s+(?=[^\W\d_])", line.strip()):
                 s = s.strip()

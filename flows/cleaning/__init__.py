@@ -6,7 +6,9 @@ prints; `clean_text` is the seeds' path. Both end in the same text core (`text.c
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from flows.cleaning.decode import Unusable, decode_html, looks_binary
 from flows.cleaning.html import extract
@@ -40,6 +42,11 @@ class Article:
         return d
 
 
+@lru_cache(maxsize=None)
+def _noise(portal: Portal | None) -> tuple:
+    return tuple((name, re.compile(rx)) for name, rx in portal.noise_lines) if portal else ()
+
+
 def _article(c: Cleaned, portal: Portal | None, url: str | None, extraction: str,
              listed_date: str | None = None) -> Article:
     published = c.published_at or parse_vn_datetime(listed_date)
@@ -58,8 +65,9 @@ def clean_page(body: bytes, *, portal: Portal | None = None, url: str | None = N
                content_type: str | None = None, listed_date: str | None = None) -> Article:
     """Raises Unusable(reason) for a page that cannot become an article."""
     html = decode_html(body, content_type)
-    selectors = portal.article if portal else None
-    cleaned, how = extract(html, selectors, portal.date_formats if portal else ())
+    cleaned, how = extract(html, portal.article if portal else None,
+                           date_formats=portal.date_formats if portal else (), noise_lines=_noise(portal),
+                           page_date=parse_vn_datetime(listed_date))
     return _article(cleaned, portal, url, how, listed_date)
 
 
@@ -71,7 +79,8 @@ def clean_text(data: bytes | str, *, portal: Portal | None = None, url: str | No
             data = data.decode("utf-8")
         except UnicodeDecodeError:
             raise Unusable("not_utf8", "text files must be UTF-8") from None
-    cleaned = clean_lines(data.splitlines(), date_formats=portal.date_formats if portal else ())
+    cleaned = clean_lines(data.splitlines(), date_formats=portal.date_formats if portal else (),
+                          noise_lines=_noise(portal), find_captions=True)
     if not cleaned.paragraphs and not cleaned.lead:
         raise Unusable("empty_body", "no article text")
     return _article(cleaned, portal, url, "text")

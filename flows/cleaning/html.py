@@ -52,13 +52,13 @@ def parse(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")
 
 
-def extract(html: str, selectors: ArticleSelectors | None,
-            date_formats: tuple[str, ...] = ()) -> tuple[Cleaned, str]:
+def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tuple[str, ...] = (),
+            noise_lines: tuple = (), page_date=None) -> tuple[Cleaned, str]:
     """Returns the cleaned article and how it was extracted: 'selectors' or 'fallback'."""
     soup = parse(html)
     region = soup.select_one(selectors.region) if selectors else None
     if region is None:
-        return _fallback(html, soup), "fallback"
+        return _fallback(html, soup, noise_lines, page_date), "fallback"
     captions = []
     for el in region.select(selectors.captions):
         text = el.get_text(" ", strip=True)
@@ -76,21 +76,23 @@ def extract(html: str, selectors: ArticleSelectors | None,
         lead=select_text(soup, selectors.lead),
         views=_int(select_text(soup, selectors.views)),
         captions=captions,
+        noise_lines=noise_lines,
         date_formats=date_formats,
+        page_date=page_date,
     )
     if not cleaned.paragraphs and not cleaned.lead:
         raise Unusable("empty_body", "the article region holds no text")
     return cleaned, "selectors"
 
 
-def _fallback(html: str, soup) -> Cleaned:
+def _fallback(html: str, soup, noise_lines: tuple, page_date) -> Cleaned:
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True)
     if doc is None or not (doc.text or "").strip():
         raise Unusable("no_article", "neither the portal's selectors nor generic extraction found an article")
     captions = [c.get_text(" ", strip=True) for c in soup.select("figcaption")]
-    return clean_lines(doc.text.split("\n"), title=doc.title,
-                       published_at=parse_vn_datetime(doc.date), captions=[c for c in captions if c])
+    return clean_lines(doc.text.split("\n"), title=doc.title, published_at=parse_vn_datetime(doc.date),
+                       captions=[c for c in captions if c], noise_lines=noise_lines, page_date=page_date)
 
 
 def _int(text: str | None) -> int | None:

@@ -1,8 +1,9 @@
 """The text-cleaning core: lines in, a clean article out, and a record of every removal.
 
 Both paths end here: a `.txt` file goes straight in, an HTML page after its article region has
-been taken out with the portal's selectors. Rules are whole-line patterns (or anchored prefixes),
-so none can strip part of a real sentence; each removal is recorded as (rule, text).
+been taken out with the portal's selectors. The rules are data (`rules.py`, and the portal's
+`noise_lines`); this module applies them in order and records each removal as (rule, text).
+Paragraphs are never reordered, and a paragraph is only ever removed whole.
 """
 
 from __future__ import annotations
@@ -12,27 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from spiders.dates import parse_vn_datetime
-
-# Whole-line noise. (rule name, pattern); a matching line is dropped.
-DROP_LINES = (
-    ("webpart_title", re.compile(r"PublishingPortal\s*-\s*\S+")),
-    ("font_size_controls", re.compile(r"(?:(?:Tăng|Giảm)\s+cỡ\s+chữ\s*|Cỡ\s+chữ\s*[:\-+A]*\s*)+", re.I)),
-    ("share_print_controls", re.compile(r"(?:(?:In bài|Chia sẻ|Gửi bài|Bản in|Lưu bài|Email)\s*[|/]?\s*)+", re.I)),
-)
-VIEWS = re.compile(r"(?:Lượt xem\s*:?\s*([\d.,]+)|([\d.,]+)\s*lượt xem)", re.I)
-# A line that opens the portal's related-news box: it and everything after it go.
-TAIL_MARKERS = re.compile(
-    r"(?:Tin cùng chuyên mục|Tin liên quan|Các tin khác|Tin khác|Xem thêm|Bài viết liên quan|Tin đã đưa)\s*:?",
-    re.I)
-# Anchored prefixes: crawler metadata and datelines glued to the first words of a line.
-PREFIXES = (
-    ("crawler_metadata", re.compile(r"^\s*date\s+\d{4}-\d{2}(?:-\d{2})?\s+")),
-    ("dateline", re.compile(r"^(?:CTTĐT|Cổng TTĐT|Cổng thông tin điện tử tỉnh(?:\s+[A-ZĐÂ][^\s-]*){0,2})\s*-\s+")),
-)
-DATE_ONLY = re.compile(r"(?:(?:Thứ\s+\S+|Chủ\s+nhật)\s*,\s*)?\d{1,2}/\d{1,2}/\d{4}(?:\s*[-,]?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?", re.I)
-BYLINE_UNIT = re.compile(r"\s*\([^()]{2,20}\)$")  # `Hương Dịu (TTXVN)`
-MAX_TITLE = 220
+from flows.cleaning import rules
+from spiders.dates import VN_TZ, parse_vn_datetime
 
 
 @dataclass
@@ -56,117 +38,162 @@ class Cleaned:
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    def remove(self, rule: str, text: str) -> None:
+        self.removals.append(Removal(rule, text))
+
 
 def normalize_line(line: str) -> str:
-    line = unicodedata.normalize("NFC", line).replace("\u00a0", " ").replace("\u200b", "")
+    """NFC, no-break and zero-width spaces folded, single spaces, no edge spaces."""
+    line = unicodedata.normalize("NFC", line).replace("\u200b", "").replace("\ufeff", "")
     return re.sub(r"\s+", " ", line).strip()
 
 
-def _fold(text: str) -> str:
-    """A comparison key for repeated text: NFC, case and spacing folded."""
+def fold(text: str) -> str:
+    """A comparison key for repeated text: case, punctuation and spacing folded."""
     return re.sub(r"\W+", " ", text.casefold()).strip()
 
 
-def _strip_prefixes(line: str, out: Cleaned, record: bool) -> str:
-    for name, pattern in PREFIXES:
+def is_byline(line: str) -> bool:
+    """`Tài Tùng`, `Hương Dịu (TTXVN)`, `Ban Biên tập`: a few capitalised words, nothing else."""
+    if line in rules.EDITORIAL_BYLINES:
+        return True
+    words = rules.BYLINE_UNIT.sub("", line).split()
+    low, high = rules.BYLINE_WORDS
+    return (low <= len(words) <= high and len(line) <= rules.BYLINE_MAX_CHARS
+            and all(w[0].isupper() and w.isalpha() for w in words))
+
+
+def is_title_like(line: str) -> bool:
+    return len(line.split()) >= 3 and len(line) <= rules.MAX_TITLE_CHARS and not line.endswith((".", "…", ":", ";"))
+
+
+def is_caption(line: str, title: str | None) -> bool:
+    """A photo caption in text without markup (see rules.CAPTION_*)."""
+    if len(line) > rules.CAPTION_MAX_CHARS or ";" in line or ":" in line:
+        return False
+    if re.search(r"[.!?]\s+[A-ZĐÂĂÊÔƠƯ]", line.lstrip(".… ")):
+        return False  # more than one sentence
+    if rules.CAPTION_OPENERS.match(line) or rules.CAPTION_SCENES.search(line):
+        return True
+    if title and line.endswith("."):  # an echo of the title is a sentence; a heading is not
+        title_words = set(fold(title).split())
+        return bool(title_words) and len(title_words & set(fold(line).split())) >= rules.CAPTION_TITLE_ECHO * len(title_words)
+    return False
+
+
+def _strip_prefixes(line: str, out: Cleaned | None) -> str:
+    for name, pattern in rules.PREFIXES:
         m = pattern.match(line)
         if m:
-            if record:
-                out.removals.append(Removal(name, m.group().strip()))
+            if out is not None:
+                out.remove(name, m.group().strip())
             line = line[m.end():]
     return line
 
 
 def _cut_repeated_body(lines: list[str], out: Cleaned) -> list[str]:
-    """A body printed twice in one page (seed 000): from the line where the first paragraph
-    starts again, the rest is a copy, even where the copy glues paragraphs together."""
-    for first in lines:
-        if len(first) >= 80:
-            break
-    else:
+    """A body printed twice in one page (seed 000): from the line where the first long
+    paragraph starts again, the rest is a copy — even where the copy glues paragraphs."""
+    first = next((i for i, line in enumerate(lines) if len(line) >= 80), None)
+    if first is None:
         return lines
-    start = _fold(_strip_prefixes(first, out, record=False))[:80]
-    seen_first = False
-    for k, line in enumerate(lines):
-        if line is first and not seen_first:
-            seen_first = True
-            continue
-        if seen_first and _fold(_strip_prefixes(line, out, record=False)).startswith(start):
-            out.removals.extend(Removal("repeated_body", text) for text in lines[k:])
+    start = fold(_strip_prefixes(lines[first], None))[:80]
+    for k in range(first + 1, len(lines)):
+        if fold(_strip_prefixes(lines[k], None)).startswith(start):
+            for text in lines[k:]:
+                out.remove("repeated_body", text)
             return lines[:k]
     return lines
 
 
-def is_byline(line: str) -> bool:
-    """`Tài Tùng`, `Hương Dịu (TTXVN)`, `Ban Biên tập`: 2–4 capitalised words, nothing else."""
-    if line == "Ban Biên tập":
-        return True
-    words = BYLINE_UNIT.sub("", line).split()
-    return (2 <= len(words) <= 4 and len(line) <= 40
-            and all(w[0].isupper() and w.isalpha() for w in words))
-
-
-def _is_title_like(line: str) -> bool:
-    return 3 <= len(line.split()) and len(line) <= MAX_TITLE and not line.endswith((".", "…", ":", ";"))
+def _lead_date(lead: str, hint: tuple[int, int] | None, page_date: datetime | None) -> datetime | None:
+    """`Sáng 11/1, ...` with the year from the page (or the crawler's `date 2024-01` prefix)."""
+    m = rules.LEAD_DAY.match(lead)
+    if not m:
+        return None
+    day, month = int(m.group(1)), int(m.group(2))
+    if page_date:
+        year = page_date.year
+    elif hint and hint[1] == month:
+        year = hint[0]
+    else:
+        return None
+    try:
+        return datetime(year, month, day, tzinfo=VN_TZ)
+    except ValueError:
+        return None
 
 
 def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at: datetime | None = None,
                 author: str | None = None, lead: str | None = None, views: int | None = None,
-                captions: list[str] | None = None, date_formats: tuple[str, ...] = ()) -> Cleaned:
-    """Clean an article's lines. Keyword hints are what an HTML page's own elements said; they
-    win over what the text suggests."""
+                captions: list[str] | None = None, noise_lines: tuple = (),
+                date_formats: tuple[str, ...] = (), find_captions: bool = False,
+                page_date: datetime | None = None) -> Cleaned:
+    """Clean an article's lines. Keyword values are what an HTML page's own elements said;
+    they win over what the text suggests. `find_captions` looks for captions in the text
+    itself (text input has no markup to say which lines are captions)."""
     out = Cleaned(title=title, published_at=published_at, author=author, lead=lead, views=views,
-                  captions=list(captions or []))
+                  captions=[normalize_line(c) for c in captions or []])
+    drop_lines = tuple(noise_lines) + rules.DROP_LINES
     lines: list[str] = []
+    month_hint = None
     for raw in raw_lines:
         line = normalize_line(raw)
         if not line:
             continue
-        if TAIL_MARKERS.fullmatch(line):
-            out.removals.append(Removal("related_news_and_after", line))
+        if rules.RELATED_NEWS.fullmatch(line):
+            out.remove("related_news_and_after", line)
             break
-        rule = next((name for name, p in DROP_LINES if p.fullmatch(line)), None)
+        rule = next((name for name, p in drop_lines if p.fullmatch(line)), None)
         if rule:
-            out.removals.append(Removal(rule, line))
+            out.remove(rule, line)
             continue
-        m = VIEWS.fullmatch(line)
+        m = rules.VIEW_COUNTER.fullmatch(line)
         if m:
-            out.views = out.views if out.views is not None else int(re.sub(r"\D", "", m.group(1) or m.group(2)))
-            out.removals.append(Removal("view_counter", line))
+            if out.views is None:
+                out.views = int(re.sub(r"\D", "", m.group(1) or m.group(2)))
+            out.remove("view_counter", line)
             continue
-        if DATE_ONLY.fullmatch(line):
+        if rules.DATE_LINE.fullmatch(line):
             out.published_at = out.published_at or parse_vn_datetime(line, date_formats)
-            out.removals.append(Removal("date_line", line))
+            out.remove("date_line", line)
             continue
+        m = rules.CRAWLER_METADATA.match(line) if not lines else None
+        if m:
+            month_hint = (int(m.group(1)), int(m.group(2)))
         lines.append(line)
 
     lines = _cut_repeated_body(lines, out)
     if lines:
-        lines[0] = _strip_prefixes(lines[0], out, record=True)
+        lines[0] = _strip_prefixes(lines[0], out)
 
-    # Title: given by the page, or the text's first short line without a closing full stop.
+    # Title: the page's own, or the text's first short line without a closing full stop.
     if out.title:
         out.title = normalize_line(out.title)
-        if lines and _fold(lines[0]) == _fold(out.title):
-            out.removals.append(Removal("title_repeated", lines.pop(0)))
-    elif lines and _is_title_like(lines[0]) and len(lines) > 1:
+        if lines and fold(lines[0]) == fold(out.title):
+            out.remove("title_repeated", lines.pop(0))
+    elif len(lines) > 1 and is_title_like(lines[0]):
         out.title = lines.pop(0)
-        lines[0:1] = [_strip_prefixes(lines[0], out, record=True)] if lines else []
+        lines[0] = _strip_prefixes(lines[0], out)  # a dateline after the title
 
     # Byline: the page's author element, or a short last line of capitalised words.
     if out.author:
         out.author = normalize_line(out.author)
-        if lines and _fold(lines[-1]) == _fold(out.author):
-            out.removals.append(Removal("byline", lines.pop()))
+        if lines and fold(lines[-1]) == fold(out.author):
+            out.remove("byline", lines.pop())
     elif lines and is_byline(lines[-1]):
         out.author = lines.pop()
-        out.removals.append(Removal("byline", out.author))
+        out.remove("byline", out.author)
 
-    caption_keys = {_fold(c) for c in out.captions}
+    # Captions: the page's (already apart; a copy left in the text goes), or found in the text.
+    known = {fold(c) for c in out.captions}
     kept = []
-    for line in lines:
-        if _fold(line) in caption_keys:
-            out.removals.append(Removal("caption_in_body", line))
+    for i, line in enumerate(lines):
+        if fold(line) in known:
+            out.remove("caption_in_body", line)
+        elif find_captions and i > 0 and is_caption(line, out.title):
+            out.captions.append(line)
+            out.remove("caption", line)
         else:
             kept.append(line)
     lines = kept
@@ -174,9 +201,12 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
     # Lead: the page's sapo element, or the first paragraph.
     if out.lead:
         out.lead = normalize_line(out.lead)
-        if lines and _fold(lines[0]) == _fold(out.lead):
+        if lines and fold(lines[0]) == fold(out.lead):
             lines.pop(0)
     elif lines:
         out.lead = lines.pop(0)
+    if out.published_at is None:  # `Sáng 11/1, ...` opens the lead, or the paragraph after a sapo
+        out.published_at = next(filter(None, (_lead_date(p, month_hint, page_date)
+                                              for p in ([out.lead] if out.lead else []) + lines[:1])), None)
     out.paragraphs = lines
     return out

@@ -1,3 +1,4 @@
+from spiders.portals import sharepoint
 from spiders.portals.base import ArticleSelectors, Listing, Portal
 
 PORTAL = Portal(
@@ -27,5 +28,6 @@ PORTAL = Portal(
         captions="td.ms-rteImage-caption, figcaption",
         drop=("table.ms-rteTable-default img",),
     ),
+    noise_lines=sharepoint.NOISE_LINES,
     date_formats=("%d/%m/%Y",),
 )

@@ -45,6 +45,9 @@ class Portal:
     date_formats: tuple[str, ...]  # strptime formats of the article date, tried in order
     cms: str = ""
     id_param: str | None = None  # query parameter that alone identifies an article
+    # Whole lines of this portal's chrome the cleaner drops: (rule name, regex). Kept here, not
+    # in the general rules, so that one portal's phrases never strip another portal's text.
+    noise_lines: tuple[tuple[str, str], ...] = ()
     notes: str = field(default="", compare=False)
 
     @property

@@ -1,3 +1,4 @@
+from spiders.portals import sharepoint
 from spiders.portals.base import ArticleSelectors, Listing, Portal
 
 PORTAL = Portal(
@@ -23,5 +24,6 @@ PORTAL = Portal(
         lead="div.summary",
         author="p.author",
     ),
+    noise_lines=sharepoint.NOISE_LINES,
     date_formats=("%d/%m/%Y %I:%M:%S %p",),
 )
