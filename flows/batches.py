@@ -52,7 +52,7 @@ def prepare(con, batch: Batch, run_id: str) -> tuple[dict[str, list[dict]], Batc
     portal = get_portal(manifest["portal"])
     result = BatchResult(batch.batch_id, portal.key)
     now = datetime.now(timezone.utc)
-    rows: dict[str, list[dict]] = {"articles": [], "article_urls": [], "rejects": []}
+    rows: dict[str, list[dict]] = {"articles": [], "article_urls": [], "rejects": [], "article_removals": []}
 
     def reject(url, key, stage, reason, status=None, detail=""):
         result.rejects[reason] += 1
@@ -99,6 +99,9 @@ def prepare(con, batch: Batch, run_id: str) -> tuple[dict[str, list[dict]], Batc
                 author=art.author, lead=art.lead, body=art.body, captions=art.captions, views=art.views,
                 extraction=art.extraction, content_hash=digest, duplicate_of=None, similarity=None,
                 first_seen_at=now, run_id=run_id, batch_id=batch.batch_id))
+            rows["article_removals"].extend(
+                dict(article_id=aid, position=i, rule=r["rule"], removed_text=r["text"])
+                for i, r in enumerate(art.removals))
         rows["article_urls"].append(dict(url_key=key, url=rec["url"], article_id=aid, portal=portal.key,
                                          first_seen_at=now, run_id=run_id))
     return rows, result

@@ -84,3 +84,61 @@ def test_unusable_pages_say_why(body, reason):
         else:
             clean_text(body)
     assert e.value.reason == reason
+
+
+@pytest.mark.parametrize("portal", list(corpus.PORTAL_ORDER))
+def test_a_seeds_mirror_page_cleans_like_the_seed_text(portal):
+    size = corpus.DEFAULT_ARTICLES_PER_PORTAL
+    a = corpus.article(portal, corpus.seed_index(portal, size), size)
+    html = clean_page(LAYOUTS[portal](size).render_article(a).encode(), portal=PORTALS[portal])
+    text = seed(corpus.SITES[portal].seed_file[:3])
+    assert html.body == text.body and html.lead == text.lead
+    assert html.captions == text.captions and html.author == text.author
+    assert not any(c in html.body for c in html.captions)
+
+
+def test_a_portals_phrase_list_does_not_strip_text_on_another_portal():
+    lines = ("Tiêu đề bài viết thử nghiệm\nSáng nay, Ban Thường vụ Tỉnh ủy tổ chức hội nghị sơ kết công tác quý I.\n"
+             "PublishingPortal - Block_BanTin_ViewData\nHội nghị đánh giá kết quả và bàn nhiệm vụ trọng tâm quý II.")
+    on_sharepoint = clean_text(lines, portal=PORTALS["backan"])
+    elsewhere = clean_text(lines, portal=PORTALS["caobang"])
+    assert "PublishingPortal" not in on_sharepoint.body
+    assert "PublishingPortal - Block_BanTin_ViewData" in elsewhere.body
+
+
+def test_every_removal_is_recorded_with_its_rule():
+    a = seed("000")
+    rules = [r["rule"] for r in a.removals]
+    assert {"view_counter", "byline", "dateline", "repeated_body", "caption"} <= set(rules)
+    removed = " ".join(r["text"] for r in a.removals)
+    assert "2117 lượt xem" in removed and "Ban Biên tập" in removed
+
+
+def test_clean_command_prints_the_golden_article(tmp_path):
+    import json
+
+    from tests.conftest import run_cli
+    from tests.goldens import golden_path
+    path = next(SEEDS.glob("001_*.txt"))
+    out = run_cli("clean", str(path), "--portal", "backan")
+    assert out.returncode == 0, out.stderr
+    printed = json.loads(out.stdout)
+    golden = json.loads(golden_path(path).read_text(encoding="utf-8"))
+    assert printed == {k: v for k, v in golden.items() if k != "removals"}
+    explained = json.loads(run_cli("clean", str(path), "--portal", "backan", "--explain").stdout)
+    assert explained["removals"] == golden["removals"]
+
+
+@pytest.mark.parametrize("content,args,message", [
+    (b"", [], "is empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", [], "binary"),
+    (b"<html><body><nav><a href='/'>Trang ch\xe1\xbb\xa7</a></nav></body></html>", [], "no_article"),
+    (b"Ti\xc3\xaau \xc4\x91\xe1\xbb\x81\n\nN\xe1\xbb\x99i dung.", ["--portal", "hagiang"], "unknown portal"),
+])
+def test_clean_command_refuses_bad_input_in_one_line(tmp_path, content, args, message):
+    from tests.conftest import run_cli
+    f = tmp_path / ("page.html" if content.startswith(b"<") else "page.txt")
+    f.write_bytes(content)
+    out = run_cli("clean", str(f), *args)
+    lines = out.stderr.strip().splitlines()
+    assert out.returncode != 0 and len(lines) == 1 and message in lines[0], out.stderr

@@ -124,3 +124,21 @@ def test_bad_arguments_get_one_clear_line(args, message, tmp_path):
     assert out.returncode != 0
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in out.stderr, out.stderr
+
+
+def test_ingest_stores_what_clean_prints_with_its_audit(runs):
+    import json
+
+    from tests.goldens import SEED_PORTALS, golden_path, seed_files
+    for path in seed_files():
+        golden = json.loads(golden_path(path).read_text(encoding="utf-8"))
+        portal = SEED_PORTALS[path.name[:3]]
+        title = corpus.SITES[portal].seed_meta["title"]
+        (aid, body, lead, captions, author), = query(
+            runs["db"], "SELECT article_id, body, lead, captions, author FROM articles WHERE title = ?", [title])
+        assert (body, lead, captions, author) == (golden["body"], golden["lead"], golden["captions"], golden["author"])
+        audit = query(runs["db"], "SELECT rule FROM article_removals WHERE article_id = ?", [aid])
+        assert audit or portal == "caobang"
+    traced = query(runs["db"], "SELECT a.portal, r.rule FROM article_removals r JOIN articles a USING (article_id)"
+                               " WHERE r.removed_text = '2117 lượt xem'")
+    assert traced == [("yenbai", "view_counter")]

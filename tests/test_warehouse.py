@@ -102,3 +102,22 @@ def test_a_failed_transaction_leaves_nothing(tmp_path):
             pass
         assert counts(con) == {"articles": 0, "article_urls": 0, "rejects": 0, "loaded_batches": 0}
     assert not batch.loaded
+
+
+def test_a_version_1_warehouse_upgrades_in_place(tmp_path):
+    path = tmp_path / "old.duckdb"
+    version, name, sql = db.migrations()[0]
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                " applied_at TIMESTAMPTZ NOT NULL)")
+    con.execute(sql)
+    con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+    con.execute("INSERT INTO articles (article_id, portal, url, body, extraction, content_hash, first_seen_at,"
+                " run_id, batch_id) VALUES ('a1', 'caobang', 'https://caobang.gov.vn/x', 'Nội dung.', 'selectors',"
+                " 'h', now(), 'r0', 'b0')")
+    con.close()
+    with contextlib.closing(db.connect(path)) as con:
+        assert [v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()] \
+            == [v for v, _, _ in db.migrations()]
+        assert con.execute("SELECT body FROM articles").fetchall() == [("Nội dung.",)]
+        assert con.execute("SELECT count(*) FROM article_removals").fetchone() == (0,)

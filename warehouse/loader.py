@@ -27,7 +27,11 @@ REJECTS = pa.schema([
     ("http_status", pa.int32()), ("detail", pa.string()), ("transient", pa.bool_()),
     ("seen_at", pa.timestamp("us", tz="UTC")),
 ])
-TABLES = {"articles": ARTICLES, "article_urls": ARTICLE_URLS, "rejects": REJECTS}
+ARTICLE_REMOVALS = pa.schema([
+    ("article_id", pa.string()), ("position", pa.int32()), ("rule", pa.string()), ("removed_text", pa.string()),
+])
+TABLES = {"articles": ARTICLES, "article_urls": ARTICLE_URLS, "rejects": REJECTS,
+          "article_removals": ARTICLE_REMOVALS}
 
 
 def is_loaded(con, batch_id: str) -> bool:

@@ -81,6 +81,6 @@ def clean_text(data: bytes | str, *, portal: Portal | None = None, url: str | No
             raise Unusable("not_utf8", "text files must be UTF-8") from None
     cleaned = clean_lines(data.splitlines(), date_formats=portal.date_formats if portal else (),
                           noise_lines=_noise(portal), find_captions=True)
-    if not cleaned.paragraphs and not cleaned.lead:
+    if not cleaned.is_article:
         raise Unusable("empty_body", "no article text")
     return _article(cleaned, portal, url, "text")

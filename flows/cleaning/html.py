@@ -80,8 +80,8 @@ def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tupl
         date_formats=date_formats,
         page_date=page_date,
     )
-    if not cleaned.paragraphs and not cleaned.lead:
-        raise Unusable("empty_body", "the article region holds no text")
+    if not cleaned.is_article:
+        raise Unusable("empty_body", "the article region holds no article text")
     return cleaned, "selectors"
 
 
@@ -91,8 +91,11 @@ def _fallback(html: str, soup, noise_lines: tuple, page_date) -> Cleaned:
     if doc is None or not (doc.text or "").strip():
         raise Unusable("no_article", "neither the portal's selectors nor generic extraction found an article")
     captions = [c.get_text(" ", strip=True) for c in soup.select("figcaption")]
-    return clean_lines(doc.text.split("\n"), title=doc.title, published_at=parse_vn_datetime(doc.date),
+    cleaned = clean_lines(doc.text.split("\n"), title=doc.title, published_at=parse_vn_datetime(doc.date),
                        captions=[c for c in captions if c], noise_lines=noise_lines, page_date=page_date)
+    if not cleaned.is_article:
+        raise Unusable("no_article", "neither the portal's selectors nor generic extraction found an article")
+    return cleaned
 
 
 def _int(text: str | None) -> int | None:

@@ -56,3 +56,5 @@ BYLINE_MAX_CHARS = 40
 EDITORIAL_BYLINES = ("Ban Biên tập", "BBT")
 
 MAX_TITLE_CHARS = 220
+# Less text than this (lead and body together) is not an article: a menu, a stub, an empty page.
+MIN_ARTICLE_CHARS = 80

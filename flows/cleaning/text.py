@@ -38,6 +38,10 @@ class Cleaned:
     def body(self) -> str:
         return "\n\n".join(self.paragraphs)
 
+    @property
+    def is_article(self) -> bool:
+        return len(self.lead or "") + sum(map(len, self.paragraphs)) >= rules.MIN_ARTICLE_CHARS
+
     def remove(self, rule: str, text: str) -> None:
         self.removals.append(Removal(rule, text))
 
