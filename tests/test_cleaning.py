@@ -142,3 +142,12 @@ def test_clean_command_refuses_bad_input_in_one_line(tmp_path, content, args, me
     out = run_cli("clean", str(f), *args)
     lines = out.stderr.strip().splitlines()
     assert out.returncode != 0 and len(lines) == 1 and message in lines[0], out.stderr
+
+
+def test_a_paragraph_that_recurs_is_not_a_repeated_body():
+    p1 = "Sáng nay, Ban Thường vụ Tỉnh ủy tổ chức hội nghị sơ kết công tác quý I và bàn nhiệm vụ quý II năm 2024."
+    p2 = "Hội nghị đánh giá kết quả thực hiện các chỉ tiêu kinh tế - xã hội trong ba tháng đầu năm."
+    p3 = "Các đại biểu thảo luận, đề xuất nhiều giải pháp tháo gỡ khó khăn cho doanh nghiệp trên địa bàn."
+    a = clean_text("\n".join(["Tiêu đề bài viết thử nghiệm", p1, p2, p1, p3]))
+    assert a.lead == p1
+    assert a.body.split("\n\n") == [p2, p1, p3]

@@ -1,80 +1,115 @@
 """HTML path: take the article region with the portal's selectors, keep captions apart, and
 hand the region's lines to the text core. When the selectors find nothing (a redesign, an
-unknown site), fall back to trafilatura's generic extraction and say so."""
+unknown site), fall back to trafilatura's generic extraction and say so.
+
+Pages are parsed once, with lxml through parsel: the same selector dialect (`css::text`,
+`css::attr(name)`) the spider uses on listing pages, so a portal definition reads one way.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import trafilatura
-from bs4 import BeautifulSoup
+from lxml import etree
+from parsel import Selector
 
 from flows.cleaning.decode import Unusable
 from flows.cleaning.text import Cleaned, clean_lines
 from spiders.dates import parse_vn_datetime
 from spiders.portals.base import ArticleSelectors
 
-BLOCKS = ["p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "th", "pre",
-          "figcaption", "div", "section", "article", "tr"]
+BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "th", "pre",
+          "figcaption", "div", "section", "article", "tr", "table")
+_IS_BLOCK = " or ".join(f"self::{t}" for t in BLOCKS)
+# Leaf blocks: blocks with no block inside. Their text, in document order, is the article's lines.
+LEAF_BLOCKS = etree.XPath(f".//*[{_IS_BLOCK}][not(.//*[{_IS_BLOCK}])]")
 _ATTR = re.compile(r"::attr\(([\w-]+)\)$")
 
 
-def select_text(soup, selector: str | None) -> str | None:
-    """First match of a parsel-style selector (`css::text`, `css::attr(name)`) as text."""
+def text_of(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+@lru_cache(maxsize=256)
+def _split(selector: str) -> tuple[str, str | None]:
+    m = _ATTR.search(selector)
+    if m:
+        return selector[: m.start()], m.group(1)
+    return selector.removesuffix("::text"), None
+
+
+def select_text(page: Selector, selector: str | None) -> str | None:
+    """First match of a selector as text: an element's whole text (`::text` or nothing), or
+    an attribute (`::attr(name)`)."""
     if not selector:
         return None
-    css, attr = selector, None
-    m = _ATTR.search(css)
-    if m:
-        css, attr = css[: m.start()], m.group(1)
-    css = css.removesuffix("::text")
-    el = soup.select_one(css)
-    if el is None:
+    css, attr = _split(selector)
+    found = page.css(css)
+    if not found:
         return None
-    value = el.get(attr) if attr else el.get_text(" ", strip=True)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    value = found[0].root.get(attr) if attr else text_of(found[0].root)
+    return value.strip() if value and value.strip() else None
+
+
+def _detach(el) -> None:
+    """Remove an element but keep the text that follows it (lxml keeps that in `.tail`)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def region_lines(region) -> list[str]:
     """The text of each leaf block, in page order; <br> breaks lines."""
-    for br in region.find_all("br"):
-        br.replace_with("\n")
+    for br in region.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    leaves = LEAF_BLOCKS(region)
+    if not leaves:
+        return "".join(region.itertext()).split("\n")
     lines: list[str] = []
-    for el in region.find_all(BLOCKS):
-        if el.find(BLOCKS) is None:
-            lines.extend(el.get_text("").split("\n"))
-    return lines or region.get_text("\n").split("\n")
+    for el in leaves:
+        lines.extend("".join(el.itertext()).split("\n"))
+    return lines
 
 
-def parse(html: str) -> BeautifulSoup:
+def parse(html: str) -> Selector:
     if not re.search(r"</html\s*>", html[-2048:], re.I):
         raise Unusable("truncated_html", "the page ends before </html>")
-    return BeautifulSoup(html, "lxml")
+    return Selector(text=html)
 
 
 def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tuple[str, ...] = (),
             noise_lines: tuple = (), page_date=None) -> tuple[Cleaned, str]:
     """Returns the cleaned article and how it was extracted: 'selectors' or 'fallback'."""
-    soup = parse(html)
-    region = soup.select_one(selectors.region) if selectors else None
-    if region is None:
-        return _fallback(html, soup, noise_lines, page_date), "fallback"
+    page = parse(html)
+    found = page.css(selectors.region) if selectors else None
+    if not found:
+        return _fallback(html, page, noise_lines, page_date), "fallback"
+    region = found[0].root
     captions = []
-    for el in region.select(selectors.captions):
-        text = el.get_text(" ", strip=True)
+    for sel in found[0].css(selectors.captions):
+        text = text_of(sel.root)
         if text:
             captions.append(text)
-        el.decompose()
+        _detach(sel.root)
     for css in selectors.drop:
-        for el in region.select(css):
-            el.decompose()
+        for sel in found[0].css(css):
+            _detach(sel.root)
     cleaned = clean_lines(
         region_lines(region),
-        title=select_text(soup, selectors.title),
-        published_at=parse_vn_datetime(select_text(soup, selectors.date), date_formats),
-        author=select_text(soup, selectors.author),
-        lead=select_text(soup, selectors.lead),
-        views=_int(select_text(soup, selectors.views)),
+        title=select_text(page, selectors.title),
+        published_at=parse_vn_datetime(select_text(page, selectors.date), date_formats),
+        author=select_text(page, selectors.author),
+        lead=select_text(page, selectors.lead),
+        views=_int(select_text(page, selectors.views)),
         captions=captions,
         noise_lines=noise_lines,
         date_formats=date_formats,
@@ -85,14 +120,14 @@ def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tupl
     return cleaned, "selectors"
 
 
-def _fallback(html: str, soup, noise_lines: tuple, page_date) -> Cleaned:
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+def _fallback(html: str, page: Selector, noise_lines: tuple, page_date) -> Cleaned:
+    doc = trafilatura.bare_extraction(page.root, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True)
     if doc is None or not (doc.text or "").strip():
         raise Unusable("no_article", "neither the portal's selectors nor generic extraction found an article")
-    captions = [c.get_text(" ", strip=True) for c in soup.select("figcaption")]
+    captions = [text_of(s.root) for s in page.css("figcaption")]
     cleaned = clean_lines(doc.text.split("\n"), title=doc.title, published_at=parse_vn_datetime(doc.date),
-                       captions=[c for c in captions if c], noise_lines=noise_lines, page_date=page_date)
+                          captions=[c for c in captions if c], noise_lines=noise_lines, page_date=page_date)
     if not cleaned.is_article:
         raise Unusable("no_article", "neither the portal's selectors nor generic extraction found an article")
     return cleaned

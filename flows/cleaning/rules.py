@@ -40,8 +40,9 @@ LEAD_DAY = re.compile(r"^(?:Sáng|Chiều|Tối|Trưa|Ngày|Đêm)\s+(?:nay\s+)?
 # Photo captions in text without markup: a short, single-sentence line that names what a photo
 # shows. Headings (`Nhiều kết quả nổi bật trong quý I/2024`) name no scene and stay in the body.
 CAPTION_MAX_CHARS = 220
-CAPTION_OPENERS = re.compile(
-    r"^(?:\.\.\.|…|Toàn cảnh|Quang cảnh|Các đại biểu|Đại biểu|Đồng chí \S+ \S+ phát biểu)")
+# (`Các đại biểu ...` alone is no sign: body sentences open that way too; a caption of
+# delegates names the scene, `tại điểm cầu`, `tham dự hội nghị`.)
+CAPTION_OPENERS = re.compile(r"^(?:\.\.\.|…|Toàn cảnh|Quang cảnh)")
 CAPTION_SCENES = re.compile(
     r"phát biểu tại|phát biểu chỉ đạo|phát biểu kết luận|kết luận hội nghị|trao tặng|tặng bằng khen|"
     r"tặng cờ|trao bằng khen|tham dự hội nghị|dự hội nghị|tại điểm cầu|chụp ảnh lưu niệm", re.I)
@@ -56,5 +57,7 @@ BYLINE_MAX_CHARS = 40
 EDITORIAL_BYLINES = ("Ban Biên tập", "BBT")
 
 MAX_TITLE_CHARS = 220
+# A second copy of the body: at least this share of its word 5-grams repeat the first copy.
+REPEAT_SHARE = 0.8
 # Less text than this (lead and body together) is not an article: a menu, a stub, an empty page.
 MIN_ARTICLE_CHARS = 80

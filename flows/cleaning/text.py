@@ -95,15 +95,26 @@ def _strip_prefixes(line: str, out: Cleaned | None) -> str:
     return line
 
 
+def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    w = fold(text).split()
+    return {tuple(w[i:i + n]) for i in range(max(len(w) - n + 1, 1))}
+
+
 def _cut_repeated_body(lines: list[str], out: Cleaned) -> list[str]:
     """A body printed twice in one page (seed 000): from the line where the first long
-    paragraph starts again, the rest is a copy — even where the copy glues paragraphs."""
+    paragraph starts again, the rest is a copy — even where the copy glues paragraphs or
+    drops one. It is cut only if most of it (rules.REPEAT_SHARE of its word 5-grams) does
+    repeat what came before: one paragraph that happens to recur is not a copied body."""
     first = next((i for i, line in enumerate(lines) if len(line) >= 80), None)
     if first is None:
         return lines
     start = fold(_strip_prefixes(lines[first], None))[:80]
     for k in range(first + 1, len(lines)):
-        if fold(_strip_prefixes(lines[k], None)).startswith(start):
+        if not fold(_strip_prefixes(lines[k], None)).startswith(start):
+            continue
+        tail = _shingles(" ".join(_strip_prefixes(x, None) for x in lines[k:]))
+        head = _shingles(" ".join(_strip_prefixes(x, None) for x in lines[:k]))
+        if len(tail & head) >= rules.REPEAT_SHARE * len(tail):
             for text in lines[k:]:
                 out.remove("repeated_body", text)
             return lines[:k]
@@ -206,7 +217,7 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
     if out.lead:
         out.lead = normalize_line(out.lead)
         if lines and fold(lines[0]) == fold(out.lead):
-            lines.pop(0)
+            out.remove("lead_repeated", lines.pop(0))
     elif lines:
         out.lead = lines.pop(0)
     if out.published_at is None:  # `Sáng 11/1, ...` opens the lead, or the paragraph after a sapo
