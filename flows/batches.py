@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from flows.cleaning import Unusable, clean_page
-from flows.dedupe import article_id, content_hash
+from flows.dedupe import DEFAULTS, DedupeSettings, NearDuplicateIndex, article_id, content_hash, passage_fingerprints
 from flows.staging import Batch
 from spiders.portals import get as get_portal
 from warehouse import loader
@@ -28,8 +28,9 @@ class BatchResult:
     portal: str
     loaded: bool = False               # False: it had been loaded before
     pages: int = 0
-    new: int = 0
+    new: int = 0                       # rows added to `articles` (near-duplicates included)
     duplicates: int = 0                # exact copies of stored articles
+    near_duplicates: int = 0           # new rows that point at an original
     already_known: int = 0             # URLs the warehouse had (an overlapping crawl)
     fallback: int = 0
     rejects: Counter = field(default_factory=Counter)
@@ -47,12 +48,25 @@ def _in_warehouse(con, column: str, table: str, values: list[str]) -> dict[str, 
     return dict(rows)
 
 
-def prepare(con, batch: Batch, run_id: str) -> tuple[dict[str, list[dict]], BatchResult]:
+def load_index(con, settings: DedupeSettings = DEFAULTS) -> NearDuplicateIndex:
+    """The near-duplicate index over everything stored: read once per load, then kept current."""
+    signatures = con.execute(
+        "SELECT s.article_id, s.minhash, a.published_at, a.duplicate_of, s.passages "
+        "FROM article_signatures s JOIN articles a USING (article_id)").fetchall()
+    fingerprints = con.execute("SELECT fingerprint, article_id FROM passage_fingerprints").fetchall()
+    return NearDuplicateIndex.from_rows(signatures, fingerprints, settings)
+
+
+def prepare(con, batch: Batch, run_id: str,
+            index: NearDuplicateIndex) -> tuple[dict[str, list[dict]], BatchResult, list]:
     manifest = batch.manifest
     portal = get_portal(manifest["portal"])
     result = BatchResult(batch.batch_id, portal.key)
     now = datetime.now(timezone.utc)
-    rows: dict[str, list[dict]] = {"articles": [], "article_urls": [], "rejects": [], "article_removals": []}
+    rows: dict[str, list[dict]] = {t: [] for t in ("articles", "article_urls", "rejects", "article_removals",
+                                                   "article_signatures", "passage_fingerprints",
+                                                   "article_overlaps")}
+    reroots: list[tuple[str, str, float]] = []
 
     def reject(url, key, stage, reason, status=None, detail=""):
         result.rejects[reason] += 1
@@ -82,6 +96,9 @@ def prepare(con, batch: Batch, run_id: str) -> tuple[dict[str, list[dict]], Batc
         cleaned.append((rec, art, content_hash(art.lead, art.body)))
 
     originals = _in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
+    # Earliest first, so that within a batch the original of a group is the first one seen.
+    cleaned.sort(key=lambda c: c[1].published_at or "9999")
+    by_id: dict[str, dict] = {}
     for rec, art, digest in cleaned:
         key = rec["url_key"]
         if digest in originals:
@@ -92,35 +109,55 @@ def prepare(con, batch: Batch, run_id: str) -> tuple[dict[str, list[dict]], Batc
             originals[digest] = aid
             result.new += 1
             result.fallback += art.extraction == "fallback"
-            rows["articles"].append(dict(
+            published = datetime.fromisoformat(art.published_at) if art.published_at else None
+            text = f"{art.lead or ''}\n{art.body}"
+            mh = index.signature(text)
+            fingerprints = passage_fingerprints(text, index.settings.passage_min_chars)
+            verdict = index.judge(mh, fingerprints, published)
+            if verdict.reroot:
+                reroots.append((verdict.reroot, aid, verdict.similarity))
+                for row in by_id.values():  # rows of this batch not yet in the warehouse
+                    if verdict.reroot in (row["article_id"], row["duplicate_of"]):
+                        row["duplicate_of"], row["similarity"] = aid, row["similarity"] or verdict.similarity
+            result.near_duplicates += verdict.duplicate_of is not None
+            index.add(aid, mh, fingerprints, published, verdict)
+            row = dict(
                 article_id=aid, portal=portal.key, province=art.province, province_current=art.province_current,
-                url=art.url, title=art.title,
-                published_at=datetime.fromisoformat(art.published_at) if art.published_at else None,
+                url=art.url, title=art.title, published_at=published,
                 author=art.author, lead=art.lead, body=art.body, captions=art.captions, views=art.views,
-                extraction=art.extraction, content_hash=digest, duplicate_of=None, similarity=None,
-                first_seen_at=now, run_id=run_id, batch_id=batch.batch_id))
+                extraction=art.extraction, content_hash=digest, duplicate_of=verdict.duplicate_of,
+                similarity=verdict.similarity, first_seen_at=now, run_id=run_id, batch_id=batch.batch_id)
+            by_id[aid] = row
+            rows["articles"].append(row)
             rows["article_removals"].extend(
                 dict(article_id=aid, position=i, rule=r["rule"], removed_text=r["text"])
                 for i, r in enumerate(art.removals))
+            rows["article_signatures"].append(dict(article_id=aid, minhash=mh.hashvalues.astype("uint32").tobytes(),
+                                                   passages=len(fingerprints)))
+            rows["passage_fingerprints"].extend(dict(fingerprint=fp, article_id=aid) for fp in fingerprints)
+            rows["article_overlaps"].extend(dict(article_id=aid, other_article_id=other, shared_passages=n,
+                                                 overlap=share) for other, n, share in verdict.overlaps)
         rows["article_urls"].append(dict(url_key=key, url=rec["url"], article_id=aid, portal=portal.key,
                                          first_seen_at=now, run_id=run_id))
-    return rows, result
+    return rows, result, reroots
 
 
-def load(con, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
-    """Clean, dedupe and append one batch; mark it loaded on disk after the commit."""
+def load(con, batch: Batch, run_id: str, crawl_run: dict, index: NearDuplicateIndex | None = None) -> BatchResult:
+    """Clean, dedupe and append one batch; mark it loaded on disk after the commit. Pass the
+    `index` when loading several batches, so it is read from the warehouse once."""
     if loader.is_loaded(con, batch.batch_id):  # committed before, marker not yet written
         batch.mark_loaded()
         return BatchResult(batch.batch_id, batch.manifest["portal"])
-    rows, result = prepare(con, batch, run_id)
+    rows, result, reroots = prepare(con, batch, run_id, index or load_index(con))
     manifest = batch.manifest
     crawl_run = {**crawl_run, "status": "loaded", "requests": manifest["requests"],
                  "listing_pages": manifest["listing_pages"], "pages_fetched": result.pages,
                  "articles_new": result.new, "duplicates": result.duplicates,
+                 "near_duplicates": result.near_duplicates,
                  "rejected": result.rejected, "fallback_extractions": result.fallback}
     result.loaded = loader.append_batch(con, batch_id=batch.batch_id, run_id=crawl_run["run_id"],
                                         portal=result.portal, pages=result.pages, rows=rows,
-                                        crawl_run=crawl_run)
+                                        crawl_run=crawl_run, reroots=reroots)
     batch.mark_loaded()
     return result
 

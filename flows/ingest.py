@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from flows import batches, staging
 from spiders.crawl import MANIFEST
@@ -34,6 +35,7 @@ class PortalReport:
     pages: int = 0
     new: int = 0
     duplicates: int = 0
+    near_duplicates: int = 0
     rejected: int = 0
     fallback: int = 0
     reasons: dict = field(default_factory=dict)
@@ -55,7 +57,8 @@ def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-@task(name="crawl-portal", task_run_name="crawl-{portal}", retries=1, retry_delay_seconds=10)
+@task(name="crawl-portal", task_run_name="crawl-{portal}", retries=1, retry_delay_seconds=10,
+      cache_policy=NO_CACHE)
 def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: date | None,
                  until: date | None, mirror_url: str | None, base_url: str | None,
                  settings: dict | None = None) -> dict:
@@ -78,18 +81,25 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
     return manifest
 
 
-@task(name="load-batch", task_run_name="load-{batch.batch_id}")
-def load_batch(db_file: Path, batch: staging.Batch, run_id: str, flow_name: str,
-               since: date | None, until: date | None) -> batches.BatchResult:
-    manifest = batch.manifest
-    crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
-                     started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
-                     since=since, until=until, message=None)
+@task(name="load-batches", cache_policy=NO_CACHE)
+def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_name: str,
+                 since: date | None, until: date | None) -> list[batches.BatchResult]:
+    """Load every complete staged batch, one transaction each, against one de-duplication
+    index read from the warehouse once."""
+    logger = get_run_logger()
+    results = []
     with contextlib.closing(db.connect(db_file)) as con:
-        result = batches.load(con, batch, run_id, crawl_run)
-    get_run_logger().info("%s: %d new, %d duplicates, %d rejected", batch.batch_id, result.new,
-                          result.duplicates, result.rejected)
-    return result
+        index = batches.load_index(con)
+        for batch in pending:
+            manifest = batch.manifest
+            crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
+                             started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
+                             since=since, until=until, message=None)
+            result = batches.load(con, batch, run_id, crawl_run, index)
+            logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
+                        result.new, result.near_duplicates, result.duplicates, result.rejected)
+            results.append(result)
+    return results
 
 
 def _write_known(db_file: Path, workdir: Path) -> Path:
@@ -135,8 +145,8 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                 rep.status, rep.message = "crawl_failed", str(fut.state.message or "")[:500]
                 logger.warning("portal %s failed: %s", key, rep.message)
 
-    for batch in staging.pending(root):
-        result = load_batch(db_file, batch, run_id, flow_name, since, until)
+    pending = staging.pending(root)
+    for batch, result in zip(pending, load_batches(db_file, pending, run_id, flow_name, since, until)):
         rep = report.portals.get(result.portal)
         if rep is None or not batch.batch_id.startswith(run_id):
             report.leftovers_loaded += 1
@@ -145,6 +155,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
         rep.status = "loaded"
         rep.requests, rep.listing_pages = manifest["requests"], manifest["listing_pages"]
         rep.pages, rep.new, rep.duplicates = result.pages, result.new, result.duplicates
+        rep.near_duplicates = result.near_duplicates
         rep.rejected, rep.fallback, rep.reasons = result.rejected, result.fallback, dict(result.rejects)
 
     with contextlib.closing(db.connect(db_file)) as con:

@@ -14,13 +14,14 @@ from rich.table import Table
 def print_summary(report, console: Console | None = None) -> None:
     console = console or Console()
     if not console.is_terminal:
-        console = Console(width=max(console.width, 100))
+        console = Console(width=max(console.width, 120))
     t = Table(title=f"run {report.run_id}", title_justify="left")
-    for col in ("portal", "status", "requests", "listings", "fetched", "new", "dups", "rejected", "fallback"):
+    for col in ("portal", "status", "requests", "listings", "fetched", "new", "near dups", "exact dups",
+                "rejected", "fallback"):
         t.add_column(col, justify="left" if col in ("portal", "status") else "right", no_wrap=True)
     for p in report.portals.values():
         t.add_row(p.portal, p.status, str(p.requests), str(p.listing_pages), str(p.pages), str(p.new),
-                  str(p.duplicates), str(p.rejected), str(p.fallback))
+                  str(p.near_duplicates), str(p.duplicates), str(p.rejected), str(p.fallback))
     console.print(t)
     for p in report.portals.values():
         if p.reasons or p.message:

@@ -142,3 +142,31 @@ def test_ingest_stores_what_clean_prints_with_its_audit(runs):
     traced = query(runs["db"], "SELECT a.portal, r.rule FROM article_removals r JOIN articles a USING (article_id)"
                                " WHERE r.removed_text = '2117 lượt xem'")
     assert traced == [("yenbai", "view_counter")]
+
+
+def test_duplicates_found_against_the_mirrors_ground_truth(runs):
+    from mirror.scoring import duplicate_pairs
+    score = duplicate_pairs(runs["db"], SIZE)
+    assert score["true_pairs"] >= 60
+    assert score["precision"] >= 0.98 and score["recall"] >= 0.95, score
+
+
+def test_related_reports_stay_distinct_and_their_shared_passages_are_recorded(runs):
+    t000, t002 = corpus.SITES["yenbai"].seed_meta["title"], corpus.SITES["caobang"].seed_meta["title"]
+    rows = query(runs["db"], "SELECT title, article_id, duplicate_of FROM articles WHERE title IN (?, ?)", [t000, t002])
+    ids = {title: aid for title, aid, _ in rows}
+    assert all(dup is None for _, _, dup in rows)
+    overlap = query(runs["db"], "SELECT overlap FROM article_overlaps WHERE "
+                                "(article_id = ? AND other_article_id = ?) OR (article_id = ? AND other_article_id = ?)",
+                    [ids[t000], ids[t002], ids[t002], ids[t000]])
+    assert overlap and 0.05 <= overlap[0][0] < 0.5
+
+
+def test_near_duplicates_point_at_the_earliest_article(runs):
+    late = query(runs["db"], "SELECT count(*) FROM articles d JOIN articles o ON d.duplicate_of = o.article_id "
+                             "WHERE d.published_at < o.published_at")
+    assert late == [(0,)]
+    assert query(runs["db"], "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL")[0][0] > 0
+    chained = query(runs["db"], "SELECT count(*) FROM articles d JOIN articles o ON d.duplicate_of = o.article_id "
+                                "WHERE o.duplicate_of IS NOT NULL")
+    assert chained == [(0,)]

@@ -30,8 +30,15 @@ REJECTS = pa.schema([
 ARTICLE_REMOVALS = pa.schema([
     ("article_id", pa.string()), ("position", pa.int32()), ("rule", pa.string()), ("removed_text", pa.string()),
 ])
+ARTICLE_SIGNATURES = pa.schema([("article_id", pa.string()), ("minhash", pa.binary()), ("passages", pa.int32())])
+PASSAGE_FINGERPRINTS = pa.schema([("fingerprint", pa.int64()), ("article_id", pa.string())])
+ARTICLE_OVERLAPS = pa.schema([
+    ("article_id", pa.string()), ("other_article_id", pa.string()), ("shared_passages", pa.int32()),
+    ("overlap", pa.float64()),
+])
 TABLES = {"articles": ARTICLES, "article_urls": ARTICLE_URLS, "rejects": REJECTS,
-          "article_removals": ARTICLE_REMOVALS}
+          "article_removals": ARTICLE_REMOVALS, "article_signatures": ARTICLE_SIGNATURES,
+          "passage_fingerprints": PASSAGE_FINGERPRINTS, "article_overlaps": ARTICLE_OVERLAPS}
 
 
 def is_loaded(con, batch_id: str) -> bool:
@@ -39,13 +46,17 @@ def is_loaded(con, batch_id: str) -> bool:
 
 
 def append_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int,
-                 rows: dict[str, list[dict]], crawl_run: dict) -> bool:
+                 rows: dict[str, list[dict]], crawl_run: dict, reroots: list[tuple[str, str, float]] = ()) -> bool:
     """Insert the batch's rows and its `crawl_runs` row in one transaction. False if the batch
-    was loaded before (nothing is written)."""
+    was loaded before (nothing is written). `reroots`: (old original, new original, similarity)
+    where a newly loaded article is older than the original of its near-duplicate group."""
     if is_loaded(con, batch_id):
         return False
     con.execute("BEGIN")
     try:
+        for old, new, similarity in reroots:
+            con.execute("UPDATE articles SET duplicate_of = ?, similarity = coalesce(similarity, ?) "
+                        "WHERE article_id = ? OR duplicate_of = ?", [new, similarity, old, old])
         for table, schema in TABLES.items():
             if rows.get(table):
                 con.register("_staged", pa.Table.from_pylist(rows[table], schema=schema))
