@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from flows.cleaning import Unusable, clean_page
-from flows.dedupe import DEFAULTS, DedupeSettings, NearDuplicateIndex, article_id, content_hash, passage_fingerprints
+from flows.dedupe import DEFAULTS, DedupeSettings, NearDuplicateIndex, article_id, content_hash, sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
 from warehouse import loader
@@ -110,9 +110,9 @@ def prepare(con, batch: Batch, run_id: str,
             result.new += 1
             result.fallback += art.extraction == "fallback"
             published = datetime.fromisoformat(art.published_at) if art.published_at else None
-            text = f"{art.lead or ''}\n{art.body}"
-            mh = index.signature(text)
-            fingerprints = passage_fingerprints(text, index.settings.passage_min_chars)
+            folded = sentences(f"{art.lead or ''}\n{art.body}")
+            mh = index.signature(folded)
+            fingerprints = index.fingerprints(folded)
             verdict = index.judge(mh, fingerprints, published)
             if verdict.reroot:
                 reroots.append((verdict.reroot, aid, verdict.similarity))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +29,7 @@ from datetime import datetime
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
 # The hashing scheme of stored signatures: rebuilding a MinHash from them must name it.
 MINHASH_SCHEME = "affine32"
 
@@ -43,6 +44,7 @@ class DedupeSettings:
     passage_min_chars: int = 80          # a passage (two consecutive sentences) at least this long
     overlap_min_passages: int = 2        # record a pair sharing at least this many passages (one
     overlap_min_share: float = 0.05      # can be a stock phrase) and this share of the shorter one's
+    passage_max_articles: int = 50       # a passage in more articles than this is boilerplate
 
 
 DEFAULTS = DedupeSettings()
@@ -50,13 +52,21 @@ DEFAULTS = DedupeSettings()
 
 # ------------------------------------------------------------------ normalisation and keys
 
+def _nfc(*chars: str) -> str:
+    return unicodedata.normalize("NFC", "".join(chars))
+
+
+# Old and new tone placement differ only where a tone can sit on either vowel of oa, oe, uy:
+# `hoà`/`hòa`, `khoẻ`/`khỏe`, `thuỷ`/`thủy`. Both map to the tone on the first vowel. (A
+# syllable like `hoàng` maps too — on both sides alike, so keys still compare equal.)
+_TONE_PLACEMENT = {_nfc(first, second, tone): _nfc(first, tone, second)
+                   for first, second in (("o", "a"), ("o", "e"), ("u", "y")) for tone in TONE_MARKS}
+_OLD_STYLE = re.compile("|".join(sorted(_TONE_PLACEMENT)))
+
+
 def fold_vietnamese(text: str) -> str:
-    """Tone marks moved to the end of their word, so old and new placements compare equal."""
-    words = []
-    for word in unicodedata.normalize("NFD", text.casefold()).split():
-        tones = "".join(c for c in word if c in TONE_MARKS)
-        words.append("".join(c for c in word if c not in TONE_MARKS) + tones)
-    return " ".join(words)
+    """NFC, case folded, tone placement made uniform: old and new spellings compare equal."""
+    return _OLD_STYLE.sub(lambda m: _TONE_PLACEMENT[m.group()], unicodedata.normalize("NFC", text).casefold())
 
 
 def dedupe_text(text: str) -> str:
@@ -73,24 +83,47 @@ def article_id(url_key: str) -> str:
     return hashlib.sha256(url_key.encode("utf-8")).hexdigest()[:16]
 
 
-def shingles(text: str, n: int) -> set[bytes]:
-    w = dedupe_text(text).split()
-    return {" ".join(w[i:i + n]).encode() for i in range(max(len(w) - n + 1, 1))}
-
-
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+")
 
 
-def passage_fingerprints(text: str, min_chars: int) -> set[int]:
+_PUNCTUATION_KEEP_LINES = re.compile(r"[^\w\n]+|_")
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences, each folded as `dedupe_text` folds (whole text at once: the
+    sentence breaks travel as newlines)."""
+    parts = _SENTENCE_END.split(unicodedata.normalize("NFC", text))
+    folded = fold_vietnamese(_PUNCTUATION_KEEP_LINES.sub(" ", "\n".join(parts)))
+    return [" ".join(line.split()) for line in folded.split("\n") if line.strip()]
+
+
+def shingles(folded: list[str], n: int) -> set[bytes]:
+    w = " ".join(folded).split()
+    return {" ".join(w[i:i + n]).encode() for i in range(max(len(w) - n + 1, 1))}
+
+
+def shingle_hashes(folded: list[str], n: int) -> list[int]:
+    """`shingle_hash` of every word n-gram, as slices of one encoded buffer (the hot path)."""
+    data = " ".join(folded).encode()
+    starts = [0] + [m.end() for m in re.finditer(rb" ", data)]
+    ends = [i - 1 for i in starts[n:]] + [len(data)]
+    return list({zlib.crc32(data[a:b]) for a, b in zip(starts, ends)})
+
+
+def passage_fingerprints(folded: list[str], min_chars: int) -> set[int]:
     """Fingerprints of each two consecutive sentences (a passage too long to share by chance)."""
-    sentences = [dedupe_text(s) for s in _SENTENCE_END.split(unicodedata.normalize("NFC", text))]
-    sentences = [s for s in sentences if s]
     out = set()
-    for a, b in zip(sentences, sentences[1:]):
+    for a, b in zip(folded, folded[1:]):
         if len(a) + len(b) >= min_chars:
             digest = hashlib.blake2b(f"{a}|{b}".encode(), digest_size=8).digest()
             out.add(int.from_bytes(digest, "big", signed=True))
     return out
+
+
+def shingle_hash(shingle: bytes) -> int:
+    # 32 bits, as datasketch's default (sha1, truncated), at a fraction of its cost; stored
+    # signatures depend on it, so changing it means recomputing `article_signatures`.
+    return zlib.crc32(shingle)
 
 
 # ------------------------------------------------------------------ the index
@@ -120,11 +153,20 @@ class NearDuplicateIndex:
         self.lsh = MinHashLSH(threshold=settings.near_duplicate_jaccard, num_perm=settings.num_perm)
         self.entries: dict[str, _Entry] = {}
         self.passages: dict[int, list[str]] = {}
+        self._permutations = MinHash(num_perm=settings.num_perm, scheme=MINHASH_SCHEME).permutations
 
-    def signature(self, text: str) -> MinHash:
-        m = MinHash(num_perm=self.settings.num_perm, scheme=MINHASH_SCHEME)
-        m.update_batch(list(shingles(text, self.settings.shingle_words)))
+    def minhash(self, hashvalues=None) -> MinHash:
+        # Permutations are made once per index: datasketch would draw them anew for each MinHash.
+        return MinHash(num_perm=self.settings.num_perm, scheme=MINHASH_SCHEME, hashfunc=int,
+                       permutations=self._permutations, hashvalues=hashvalues)
+
+    def signature(self, folded: list[str]) -> MinHash:
+        m = self.minhash()
+        m.update_batch(shingle_hashes(folded, self.settings.shingle_words))
         return m
+
+    def fingerprints(self, folded: list[str]) -> set[int]:
+        return passage_fingerprints(folded, self.settings.passage_min_chars)
 
     @classmethod
     def from_rows(cls, signatures, fingerprints, settings: DedupeSettings = DEFAULTS) -> "NearDuplicateIndex":
@@ -135,8 +177,7 @@ class NearDuplicateIndex:
             for aid, blob, published, duplicate_of, passages in signatures:
                 values = np.frombuffer(blob, dtype=np.uint32)
                 index.entries[aid] = _Entry(values, published, duplicate_of or aid, passages)
-                session.insert(aid, MinHash(num_perm=settings.num_perm, hashvalues=values, scheme=MINHASH_SCHEME),
-                               check_duplication=False)
+                session.insert(aid, index.minhash(values), check_duplication=False)
         for fp, aid in fingerprints:
             index.passages.setdefault(fp, []).append(aid)
         return index
@@ -160,7 +201,8 @@ class NearDuplicateIndex:
             else:
                 verdict.duplicate_of = group
             verdict.similarity = round(best_j, 4)
-        shared = Counter(aid for fp in fingerprints for aid in self.passages.get(fp, ()))
+        cap = self.settings.passage_max_articles
+        shared = Counter(aid for fp in fingerprints for aid in self.passages.get(fp, ()) if len(self.passages[fp]) <= cap)
         for other, n in shared.items():
             if group is not None and self.root(other) == group:
                 continue
@@ -179,4 +221,6 @@ class NearDuplicateIndex:
         self.entries[aid] = _Entry(mh.hashvalues.astype(np.uint32), published, root, len(fingerprints))
         self.lsh.insert(aid, mh, check_duplication=False)
         for fp in fingerprints:
-            self.passages.setdefault(fp, []).append(aid)
+            posting = self.passages.setdefault(fp, [])
+            if len(posting) <= self.settings.passage_max_articles:  # past the cap it is boilerplate
+                posting.append(aid)
