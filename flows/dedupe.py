@@ -39,12 +39,13 @@ class DedupeSettings:
     """Named thresholds; the defaults are what the mirror's ground truth was scored with."""
 
     near_duplicate_jaccard: float = 0.5  # estimated Jaccard of word 5-grams: copies score 0.78+
+    lsh_threshold: float = 0.6           # LSH tuned here: fewer look-alike candidates to check
     shingle_words: int = 5
     num_perm: int = 128
     passage_min_chars: int = 80          # a passage (two consecutive sentences) at least this long
     overlap_min_passages: int = 2        # record a pair sharing at least this many passages (one
     overlap_min_share: float = 0.05      # can be a stock phrase) and this share of the shorter one's
-    passage_max_articles: int = 50       # a passage in more articles than this is boilerplate
+    passage_max_articles: int = 20       # a passage in more articles than this is boilerplate
 
 
 DEFAULTS = DedupeSettings()
@@ -150,8 +151,9 @@ class NearDuplicateIndex:
 
     def __init__(self, settings: DedupeSettings = DEFAULTS):
         self.settings = settings
-        self.lsh = MinHashLSH(threshold=settings.near_duplicate_jaccard, num_perm=settings.num_perm)
+        self.lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
         self.entries: dict[str, _Entry] = {}
+        self.groups: dict[str, list[str]] = {}  # original -> its near-duplicates
         self.passages: dict[int, list[str]] = {}
         self._permutations = MinHash(num_perm=settings.num_perm, scheme=MINHASH_SCHEME).permutations
 
@@ -177,6 +179,8 @@ class NearDuplicateIndex:
             for aid, blob, published, duplicate_of, passages in signatures:
                 values = np.frombuffer(blob, dtype=np.uint32)
                 index.entries[aid] = _Entry(values, published, duplicate_of or aid, passages)
+                if duplicate_of:
+                    index.groups.setdefault(duplicate_of, []).append(aid)
                 session.insert(aid, index.minhash(values), check_duplication=False)
         for fp, aid in fingerprints:
             index.passages.setdefault(fp, []).append(aid)
@@ -201,23 +205,29 @@ class NearDuplicateIndex:
             else:
                 verdict.duplicate_of = group
             verdict.similarity = round(best_j, 4)
-        cap = self.settings.passage_max_articles
-        shared = Counter(aid for fp in fingerprints for aid in self.passages.get(fp, ()) if len(self.passages[fp]) <= cap)
+        shared: Counter[str] = Counter()
+        for fp in fingerprints:
+            posting = self.passages.get(fp)
+            if posting and len(posting) <= self.settings.passage_max_articles:
+                shared.update(posting)
         for other, n in shared.items():
-            if group is not None and self.root(other) == group:
+            if n < self.settings.overlap_min_passages or (group is not None and self.root(other) == group):
                 continue
             share = n / max(min(len(fingerprints), self.entries[other].passages), 1)
-            if n >= self.settings.overlap_min_passages and share >= self.settings.overlap_min_share:
+            if share >= self.settings.overlap_min_share:
                 verdict.overlaps.append((other, n, round(share, 4)))
         return verdict
 
     def add(self, aid: str, mh: MinHash, fingerprints: set[int], published: datetime | None,
             verdict: Verdict) -> None:
         root = verdict.duplicate_of or aid
-        if verdict.reroot:
-            for e in self.entries.values():
-                if e.root == verdict.reroot:
-                    e.root = aid
+        if verdict.reroot:  # the group's original and its members now point at this article
+            members = [verdict.reroot] + self.groups.pop(verdict.reroot, [])
+            for member in members:
+                self.entries[member].root = aid
+            self.groups[aid] = members
+        elif verdict.duplicate_of:
+            self.groups.setdefault(root, []).append(aid)
         self.entries[aid] = _Entry(mh.hashvalues.astype(np.uint32), published, root, len(fingerprints))
         self.lsh.insert(aid, mh, check_duplication=False)
         for fp in fingerprints:

@@ -69,6 +69,22 @@ def test_a_batch_loaded_twice_adds_nothing(tmp_path):
     assert after_first == {"articles": 6, "article_urls": 6, "rejects": 1, "loaded_batches": 1}
 
 
+def test_the_same_pages_fetched_again_add_nothing(tmp_path):
+    import shutil
+    root = tmp_path / "batches"
+    first = make_batch(root, "r1-caobang")
+    shutil.copytree(first.path, root / "r2-caobang")  # a later crawl that saw the same pages
+    again = staging.Batch(root / "r2-caobang")
+    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+        batches.load(con, first, "r1", run_row(first))
+        before = counts(con)
+        result = batches.load(con, again, "r2", run_row(again))
+        after = counts(con)
+    assert result.new == 0 and result.already_known == 6
+    assert {k: v for k, v in after.items() if k != "loaded_batches"} == \
+        {k: v for k, v in before.items() if k != "loaded_batches"} | {"rejects": before["rejects"] + 1}
+
+
 def test_exact_copies_under_another_url_make_no_second_row(tmp_path):
     root = tmp_path / "batches"
     a, b = make_batch(root, "r1-caobang", indices=range(3, 6)), make_batch(root, "r2-caobang", indices=range(3, 6))

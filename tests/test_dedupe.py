@@ -1,0 +1,60 @@
+"""De-duplication keys and the near-duplicate index, on small texts."""
+
+import unicodedata
+from datetime import datetime, timezone
+
+from flows.dedupe import DEFAULTS, NearDuplicateIndex, content_hash, dedupe_text, sentences
+
+BODY = ("Sáng 8/4, Ban Chấp hành Đảng bộ tỉnh tổ chức Hội nghị lần thứ 15 để đánh giá kết quả công tác quý I. "
+        "Hội nghị bàn nhiệm vụ trọng tâm quý II và sơ kết ba năm thực hiện Nghị quyết về các chương trình "
+        "mục tiêu quốc gia trên địa bàn tỉnh. Tốc độ tăng trưởng kinh tế của tỉnh đạt 5,9 phần trăm, xếp thứ "
+        "sáu trong vùng trung du và miền núi phía Bắc. Giá trị sản xuất công nghiệp và tổng mức bán lẻ hàng "
+        "hóa đều tăng cao so với cùng kỳ năm trước. Đồng chí Bí thư Tỉnh ủy đề nghị các cấp ủy tập trung lãnh "
+        "đạo hoàn thành các chỉ tiêu năm 2024 và chuẩn bị tốt đại hội đảng bộ các cấp.")
+
+
+def when(day):
+    return datetime(2024, 4, day, tzinfo=timezone.utc)
+
+
+def test_exact_key_folds_unicode_form_tone_placement_case_and_punctuation():
+    old_style = unicodedata.normalize("NFD", BODY.replace("hóa", "hoá").replace("Tỉnh ủy", "TỈNH UỶ"))
+    assert content_hash("Lead.", BODY) == content_hash("lead", old_style.replace(",", " ,"))
+    assert dedupe_text("Hòa") != dedupe_text("Hóa")  # a different tone is a different word
+
+
+def index_with(*articles):
+    index = NearDuplicateIndex()
+    verdicts = {}
+    for aid, text, day in articles:
+        folded = sentences(text)
+        mh, fps = index.signature(folded), index.fingerprints(folded)
+        verdicts[aid] = index.judge(mh, fps, when(day))
+        index.add(aid, mh, fps, when(day), verdicts[aid])
+    return index, verdicts
+
+
+def test_a_changed_lead_or_trimmed_ending_is_a_near_duplicate_of_the_earliest():
+    trimmed = BODY.rsplit(". ", 1)[0] + "."
+    index, v = index_with(("a", BODY, 2), ("b", "Một đoạn mở đầu khác hẳn. " + BODY, 3), ("c", trimmed, 4))
+    assert v["b"].duplicate_of == "a" and v["c"].duplicate_of == "a"
+    assert DEFAULTS.near_duplicate_jaccard <= v["c"].similarity < 1
+
+
+def test_an_older_copy_arriving_later_becomes_the_original():
+    index, v = index_with(("late", BODY, 9), ("copy", BODY + " Thêm một câu cuối.", 10), ("early", BODY, 1))
+    assert v["early"].reroot == "late" and v["early"].duplicate_of is None
+    assert index.root("late") == index.root("copy") == "early"
+
+
+def test_shared_passages_between_different_stories_are_overlaps_not_duplicates():
+    other = ("Chiều 9/4, Ủy ban nhân dân tỉnh họp phiên thường kỳ về giải ngân vốn đầu tư công và tiến độ các "
+             "dự án trọng điểm trên địa bàn. Nhiều sở, ngành báo cáo khó khăn trong giải phóng mặt bằng. "
+             "Tốc độ tăng trưởng kinh tế của tỉnh đạt 5,9 phần trăm, xếp thứ sáu trong vùng trung du và miền "
+             "núi phía Bắc. Giá trị sản xuất công nghiệp và tổng mức bán lẻ hàng hóa đều tăng cao so với cùng kỳ năm trước. "
+             "Đồng chí Bí thư Tỉnh ủy đề nghị các cấp ủy tập trung lãnh đạo hoàn thành các chỉ tiêu năm 2024 và "
+             "chuẩn bị tốt đại hội đảng bộ các cấp. Chủ tịch Ủy ban nhân dân tỉnh giao các chủ đầu tư rà soát "
+             "từng dự án và báo cáo trước ngày 30/4.")
+    index, v = index_with(("a", BODY, 2), ("b", other, 3))
+    assert v["b"].duplicate_of is None and v["b"].reroot is None
+    assert [o[0] for o in v["b"].overlaps] == ["a"] and v["b"].overlaps[0][1] >= 2
