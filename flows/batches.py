@@ -5,7 +5,9 @@ and `provnews reprocess` call them directly."""
 from __future__ import annotations
 
 import base64
+import functools
 from collections import Counter
+from typing import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -57,8 +59,13 @@ def load_index(con, settings: DedupeSettings = DEFAULTS) -> NearDuplicateIndex:
     return NearDuplicateIndex.from_rows(signatures, fingerprints, settings)
 
 
+def index_loader(con) -> Callable[[], NearDuplicateIndex]:
+    """Reads the index from the warehouse on first call, then returns the same one."""
+    return functools.cache(lambda: load_index(con))
+
+
 def prepare(con, batch: Batch, run_id: str,
-            index: NearDuplicateIndex) -> tuple[dict[str, list[dict]], BatchResult, list]:
+            get_index: Callable[[], NearDuplicateIndex]) -> tuple[dict[str, list[dict]], BatchResult, list]:
     manifest = batch.manifest
     portal = get_portal(manifest["portal"])
     result = BatchResult(batch.batch_id, portal.key)
@@ -98,6 +105,7 @@ def prepare(con, batch: Batch, run_id: str,
     originals = _in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
     # Earliest first, so that within a batch the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
+    index = get_index() if cleaned else None  # a run with nothing new never reads the index
     by_id: dict[str, dict] = {}
     for rec, art, digest in cleaned:
         key = rec["url_key"]
@@ -142,13 +150,14 @@ def prepare(con, batch: Batch, run_id: str,
     return rows, result, reroots
 
 
-def load(con, batch: Batch, run_id: str, crawl_run: dict, index: NearDuplicateIndex | None = None) -> BatchResult:
-    """Clean, dedupe and append one batch; mark it loaded on disk after the commit. Pass the
-    `index` when loading several batches, so it is read from the warehouse once."""
+def load(con, batch: Batch, run_id: str, crawl_run: dict,
+         get_index: Callable[[], NearDuplicateIndex] | None = None) -> BatchResult:
+    """Clean, dedupe and append one batch; mark it loaded on disk after the commit. Loading
+    several batches, pass one `get_index` (see `index_loader`) so the index is read once."""
     if loader.is_loaded(con, batch.batch_id):  # committed before, marker not yet written
         batch.mark_loaded()
         return BatchResult(batch.batch_id, batch.manifest["portal"])
-    rows, result, reroots = prepare(con, batch, run_id, index or load_index(con))
+    rows, result, reroots = prepare(con, batch, run_id, get_index or index_loader(con))
     manifest = batch.manifest
     crawl_run = {**crawl_run, "status": "loaded", "requests": manifest["requests"],
                  "listing_pages": manifest["listing_pages"], "pages_fetched": result.pages,

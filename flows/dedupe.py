@@ -39,7 +39,6 @@ class DedupeSettings:
     """Named thresholds; the defaults are what the mirror's ground truth was scored with."""
 
     near_duplicate_jaccard: float = 0.5  # estimated Jaccard of word 5-grams: copies score 0.78+
-    lsh_threshold: float = 0.6           # LSH tuned here: fewer look-alike candidates to check
     shingle_words: int = 5
     num_perm: int = 128
     passage_min_chars: int = 80          # a passage (two consecutive sentences) at least this long
@@ -151,7 +150,7 @@ class NearDuplicateIndex:
 
     def __init__(self, settings: DedupeSettings = DEFAULTS):
         self.settings = settings
-        self.lsh = MinHashLSH(threshold=settings.lsh_threshold, num_perm=settings.num_perm)
+        self.lsh = MinHashLSH(threshold=settings.near_duplicate_jaccard, num_perm=settings.num_perm)
         self.entries: dict[str, _Entry] = {}
         self.groups: dict[str, list[str]] = {}  # original -> its near-duplicates
         self.passages: dict[int, list[str]] = {}

@@ -89,13 +89,13 @@ def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_
     logger = get_run_logger()
     results = []
     with contextlib.closing(db.connect(db_file)) as con:
-        index = batches.load_index(con)
+        get_index = batches.index_loader(con)
         for batch in pending:
             manifest = batch.manifest
             crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
                              started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
                              since=since, until=until, message=None)
-            result = batches.load(con, batch, run_id, crawl_run, index)
+            result = batches.load(con, batch, run_id, crawl_run, get_index)
             logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
                         result.new, result.near_duplicates, result.duplicates, result.rejected)
             results.append(result)
