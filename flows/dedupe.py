@@ -103,7 +103,9 @@ def shingles(folded: list[str], n: int) -> set[bytes]:
 
 
 def shingle_hashes(folded: list[str], n: int) -> list[int]:
-    """`shingle_hash` of every word n-gram, as slices of one encoded buffer (the hot path)."""
+    """CRC32 of every word n-gram (the bytes `shingles` makes), as slices of one encoded buffer.
+    32 bits, like datasketch's default (sha1, truncated), at a fraction of its cost; stored
+    signatures depend on it, so changing it means recomputing `article_signatures`."""
     data = " ".join(folded).encode()
     starts = [0] + [m.end() for m in re.finditer(rb" ", data)]
     ends = [i - 1 for i in starts[n:]] + [len(data)]
@@ -119,11 +121,6 @@ def passage_fingerprints(folded: list[str], min_chars: int) -> set[int]:
             out.add(int.from_bytes(digest, "big", signed=True))
     return out
 
-
-def shingle_hash(shingle: bytes) -> int:
-    # 32 bits, as datasketch's default (sha1, truncated), at a fraction of its cost; stored
-    # signatures depend on it, so changing it means recomputing `article_signatures`.
-    return zlib.crc32(shingle)
 
 
 # ------------------------------------------------------------------ the index

@@ -15,7 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.web._newclient import ResponseFailed
 
-from spiders.dates import VN_TZ, parse_day, parse_vn_datetime
+from spiders.dates import parse_day, parse_vn_datetime
 from spiders.items import PageItem, RejectItem
 from spiders.middlewares import OffsiteRequest
 from spiders.portals import PORTALS, Portal

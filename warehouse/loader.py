@@ -62,9 +62,7 @@ def append_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int,
                 con.register("_staged", pa.Table.from_pylist(rows[table], schema=schema))
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
                 con.unregister("_staged")
-        cols = ", ".join(crawl_run)
-        marks = ", ".join("?" for _ in crawl_run)
-        con.execute(f"INSERT OR REPLACE INTO crawl_runs ({cols}) VALUES ({marks})", list(crawl_run.values()))
+        record_run(con, crawl_run)
         con.execute("INSERT INTO loaded_batches VALUES (?, ?, ?, now(), ?)", [batch_id, run_id, portal, pages])
         con.execute("COMMIT")
     except BaseException:
