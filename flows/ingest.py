@@ -22,6 +22,7 @@ from flows import batches, staging
 from spiders.crawl import MANIFEST
 from spiders.portals import PORTALS, get as get_portal
 from warehouse import db
+from warehouse.loader import record_run
 
 CRAWL_TIMEOUT_SECONDS = 6 * 3600  # a portal's crawl that takes longer is stopped
 
@@ -159,7 +160,6 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
         rep.rejected, rep.fallback, rep.reasons = result.rejected, result.fallback, dict(result.rejects)
 
     with contextlib.closing(db.connect(db_file)) as con:
-        from warehouse.loader import record_run
         for rep in report.portals.values():
             if rep.status == "crawl_failed":
                 record_run(con, dict(run_id=run_id, portal=rep.portal, flow=flow_name,
