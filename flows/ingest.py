@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import batches, staging
 from spiders.crawl import MANIFEST
 from spiders.portals import PORTALS, get as get_portal
-from warehouse import db
+from warehouse import db, search
 from warehouse.loader import record_run
 
 CRAWL_TIMEOUT_SECONDS = 6 * 3600  # a portal's crawl that takes longer is stopped
@@ -100,14 +101,31 @@ def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_
             logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
                         result.new, result.near_duplicates, result.duplicates, result.rejected)
             results.append(result)
+        if any(r.new for r in results):
+            try:
+                search.refresh(con)
+            except Exception as e:  # the articles are committed; search catches up next load
+                logger.warning("full-text index not rebuilt: %s", e)
     return results
 
 
-def _write_known(db_file: Path, workdir: Path) -> Path:
-    with contextlib.closing(db.connect(db_file)) as con:
-        keys = batches.known_url_keys(con)
+def _write_known(db_file: Path, root: Path, workdir: Path) -> Path:
+    """The URL keys a crawl need not fetch: the warehouse's, plus those of batches staged but not
+    yet loaded. When the warehouse is held by another process, the archive's keys stand in."""
+    keys: set[str] = set()
+    try:
+        with contextlib.closing(db.connect(db_file, read_only=True)) as con:
+            keys.update(batches.known_url_keys(con))
+        staged = staging.pending(root)
+    except FileNotFoundError:
+        staged = staging.pending(root)
+    except (db.WarehouseBusy, duckdb.CatalogException) as e:  # held open, or not yet created
+        get_run_logger().warning("%s; crawling with the URL keys of the raw archive instead", e)
+        staged = staging.complete(root)
+    for batch in staged:
+        keys.update(batch.url_keys())
     path = workdir / "known_urls.txt"
-    path.write_text("\n".join(keys))
+    path.write_text("\n".join(sorted(keys)))
     return path
 
 
@@ -136,7 +154,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
     logger = get_run_logger()
 
     with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, _mirror(mirror, mirror_size) as served:
-        known = _write_known(db_file, Path(tmp))
+        known = _write_known(db_file, root, Path(tmp))
         futures = {k: crawl_portal.submit(k, root / f"{run_id}-{k}", known, since, until,
                                           served or mirror_url, base_url, settings) for k in keys}
         for key, fut in futures.items():
@@ -147,7 +165,16 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                 logger.warning("portal %s failed: %s", key, rep.message)
 
     pending = staging.pending(root)
-    for batch, result in zip(pending, load_batches(db_file, pending, run_id, flow_name, since, until)):
+    try:
+        results = load_batches(db_file, pending, run_id, flow_name, since, until)
+    except db.WarehouseBusy as e:
+        # Nothing is lost: the batches stay staged and the next run loads them first.
+        logger.warning("%s; %d batch(es) stay staged for the next run", e, len(pending))
+        for rep in report.portals.values():
+            if rep.status == "pending":
+                rep.status, rep.message = "staged", f"{e}; the next run loads this portal's batch"
+        return report
+    for batch, result in zip(pending, results):
         rep = report.portals.get(result.portal)
         if rep is None or not batch.batch_id.startswith(run_id):
             report.leftovers_loaded += 1

@@ -1,6 +1,8 @@
 """Staged batches on disk: one directory per (run, portal) crawl under `data/batches/`.
 
-    pages.jsonl.gz   every fetched page (raw bytes, base64) and every fetch reject
+    pages.jsonl.gz   every fetched page (raw bytes, base64, with URL, fetch time, status and the
+                     headers that matter) and every fetch reject
+    url_keys.txt     the canonical keys of the fetched pages
     manifest.json    written last by the crawl: the batch is complete
     LOADED           written after the warehouse transaction committed
 
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from spiders.crawl import MANIFEST
-from spiders.pipelines import PAGES_FILE
+from spiders.pipelines import PAGES_FILE, URL_KEYS_FILE
 
 LOADED = "LOADED"
 
@@ -47,6 +49,12 @@ class Batch:
             for line in f:
                 yield json.loads(line)
 
+    def url_keys(self) -> list[str]:
+        path = self.path / URL_KEYS_FILE
+        if path.exists():
+            return path.read_text().split()
+        return [r["url_key"] for r in self.records() if r["kind"] == "page"]
+
     def mark_loaded(self) -> None:
         tmp = self.path / (LOADED + ".part")
         tmp.write_text("")
@@ -57,9 +65,13 @@ def batches_root(db_file: Path) -> Path:
     return db_file.parent / "batches"
 
 
-def pending(root: Path) -> list[Batch]:
-    """Complete batches not yet marked loaded, oldest first (run ids sort by time)."""
+def complete(root: Path) -> list[Batch]:
+    """Every complete batch, oldest first (run ids sort by time)."""
     if not root.exists():
         return []
-    found = [Batch(p) for p in sorted(root.iterdir()) if p.is_dir()]
-    return [b for b in found if b.complete and not b.loaded]
+    return [b for b in (Batch(p) for p in sorted(root.iterdir()) if p.is_dir()) if b.complete]
+
+
+def pending(root: Path) -> list[Batch]:
+    """Complete batches not yet marked loaded, oldest first."""
+    return [b for b in complete(root) if not b.loaded]

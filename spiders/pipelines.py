@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 PAGES_FILE = "pages.jsonl.gz"
+URL_KEYS_FILE = "url_keys.txt"  # keys of the pages fetched: what the archive knows without a warehouse
 
 
 class StagingPipeline:
@@ -21,6 +22,7 @@ class StagingPipeline:
         self.dir = Path(batch_dir)
         self.part = self.dir / (PAGES_FILE + ".part")
         self.counts = {"page": 0, "reject": 0}
+        self.url_keys: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -35,6 +37,8 @@ class StagingPipeline:
         record = dataclasses.asdict(item)
         self._gz.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
         self.counts[record["kind"]] += 1
+        if record["kind"] == "page":
+            self.url_keys.append(record["url_key"])
         return item
 
     def close_spider(self, spider):
@@ -42,6 +46,7 @@ class StagingPipeline:
         self._raw.flush()
         os.fsync(self._raw.fileno())
         self._raw.close()
+        (self.dir / URL_KEYS_FILE).write_text("".join(k + "\n" for k in self.url_keys))
         os.replace(self.part, self.dir / PAGES_FILE)
         spider.crawler.stats.set_value("provnews/staged_pages", self.counts["page"])
         spider.crawler.stats.set_value("provnews/staged_rejects", self.counts["reject"])

@@ -1,8 +1,10 @@
 """Opening the warehouse and bringing its schema up to date.
 
-DuckDB lets one process hold a file read-write; any other process that opens it (even to read)
-is refused at connect(). Writers here retry for a bounded time and then give up with a clear
-message, leaving staged batches on disk for the next run.
+DuckDB lets one process hold a file read-write, or any number of processes hold it read-only,
+never both: a writer is refused at connect() while anyone has the file open, and everyone is
+refused while a writer has it. So connections here are short, and every open retries for a
+bounded time (`PROVNEWS_LOCK_WAIT` seconds, default 30) before giving up with `WarehouseBusy`;
+the ingest flow then leaves its batches staged on disk for the next run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 DEFAULT_DB = "data/warehouse.duckdb"
+DEFAULT_LOCK_WAIT_SECONDS = 30.0
 
 
 class WarehouseBusy(RuntimeError):
@@ -54,9 +57,14 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
-def connect(path=None, *, read_only: bool = False, wait_seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+def lock_wait_seconds() -> float:
+    return float(os.environ.get("PROVNEWS_LOCK_WAIT") or DEFAULT_LOCK_WAIT_SECONDS)
+
+
+def connect(path=None, *, read_only: bool = False, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (created and migrated if need be when writing)."""
     p = db_path(path)
+    wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
     if read_only and not p.exists():
         raise FileNotFoundError(f"no warehouse at {p} (run `provnews ingest` first)")
     if not read_only:
@@ -71,8 +79,8 @@ def connect(path=None, *, read_only: bool = False, wait_seconds: float = 30.0) -
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
-                    f"{p} is held open by another process (DuckDB allows one writer); "
-                    f"gave up after {wait_seconds:.0f}s") from None
+                    f"{p} is held open by another process (DuckDB allows one writer, and no "
+                    f"reader beside it); gave up after {wait_seconds:.0f}s") from None
             time.sleep(0.5)
     if not read_only:
         migrate(con)

@@ -1,0 +1,155 @@
+"""The warehouse under real operating conditions: another process holding the file, a loader
+killed mid-transaction, the analyst's read-only surface (SQL, full-text search, the duckdb shell)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from flows import batches, staging
+from flows.ingest import ingest
+from tests.conftest import REPO, run_cli
+from warehouse import db
+
+PORTALS = ["caobang", "hatinh"]
+
+
+def article_ids(db_file):
+    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+        return sorted(r[0] for r in con.execute("SELECT article_id FROM articles").fetchall())
+
+
+@contextlib.contextmanager
+def holder(db_file, read_only):
+    """Another process (an analyst's shell) with the warehouse open until the block ends."""
+    code = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == '1'); "
+            "print('open', flush=True); sys.stdin.read()")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(db_file), "1" if read_only else "0"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "open"
+        yield
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["read-write holder", "read-only holder"])
+def test_a_load_blocked_by_another_process_stays_staged_and_the_next_run_loads_it(
+        mirror, tmp_path, monkeypatch, read_only):
+    monkeypatch.setenv("PROVNEWS_LOCK_WAIT", "2")
+    reference = tmp_path / "reference" / "w.duckdb"
+    ingest(portals=PORTALS, mirror_url=mirror.base_url, db_path=str(reference))
+
+    db_file = tmp_path / "busy" / "w.duckdb"
+    db.connect(db_file).close()
+    with holder(db_file, read_only):
+        blocked = ingest(portals=PORTALS, mirror_url=mirror.base_url, db_path=str(db_file))
+    assert {p.status for p in blocked.portals.values()} == {"staged"}
+    assert all("held open by another process" in p.message for p in blocked.portals.values())
+    assert article_ids(db_file) == []
+    assert len(staging.pending(staging.batches_root(db_file))) == len(PORTALS)
+
+    hits = sum(mirror.hits.values())
+    after = ingest(portals=PORTALS, mirror_url=mirror.base_url, db_path=str(db_file))
+    assert after.leftovers_loaded == len(PORTALS)
+    assert sum(mirror.hits.values()) - hits == len(PORTALS) * 3  # staged pages were not fetched again
+    assert staging.pending(staging.batches_root(db_file)) == []
+    assert article_ids(db_file) == article_ids(reference)
+
+
+LOADER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from flows import batches, staging
+    from warehouse import db, loader
+
+    record_run = loader.record_run
+    def record_run_then_stall(con, row):  # the last write inside the batch's transaction
+        record_run(con, row)
+        print("in transaction", flush=True)
+        time.sleep(600)
+    loader.record_run = record_run_then_stall
+
+    con = db.connect(sys.argv[1])
+    batch = staging.pending(Path(sys.argv[2]))[0]
+    batches.load(con, batch, "r1", dict(run_id="r1", portal=batch.manifest["portal"], flow="ingest"))
+""")
+
+
+def stage_a_crawl(mirror, root, portal="hatinh"):
+    batch_dir = root / f"20260101T000000000000Z-{portal}"
+    subprocess.run([sys.executable, "-m", "spiders.crawl", portal, "--batch-dir", str(batch_dir),
+                    "--mirror-url", mirror.base_url], check=True, cwd=REPO, timeout=300)
+    return staging.Batch(batch_dir)
+
+
+def test_a_loader_killed_mid_transaction_leaves_no_partial_batch_and_the_rerun_loses_nothing(mirror, tmp_path):
+    db_file = tmp_path / "w.duckdb"
+    batch = stage_a_crawl(mirror, staging.batches_root(db_file))
+    proc = subprocess.Popen([sys.executable, "-c", LOADER, str(db_file), str(batch.path.parent)],
+                            stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert proc.stdout.readline().strip() == "in transaction"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+    with contextlib.closing(db.connect(db_file)) as con:
+        for table in ("articles", "article_urls", "rejects", "crawl_runs", "loaded_batches"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+        assert staging.pending(batch.path.parent) == [batch]
+        result = batches.load(con, batch, "r2", dict(run_id="r2", portal="hatinh", flow="ingest"))
+        stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert result.loaded and stored == result.new > 0
+    assert not staging.pending(batch.path.parent)
+
+    fresh = tmp_path / "fresh" / "w.duckdb"
+    shutil.copytree(batch.path, staging.batches_root(fresh) / batch.batch_id, ignore=shutil.ignore_patterns("LOADED"))
+    with contextlib.closing(db.connect(fresh)) as con:
+        batches.load(con, staging.Batch(staging.batches_root(fresh) / batch.batch_id), "r2",
+                     dict(run_id="r2", portal="hatinh", flow="ingest"))
+    assert article_ids(fresh) == article_ids(db_file)
+
+
+def test_sql_is_read_only_searches_vietnamese_text_and_fails_in_one_line(mirror, tmp_path):
+    db_file = tmp_path / "w.duckdb"
+    ingest(portals=["caobang"], mirror_url=mirror.base_url, db_path=str(db_file))
+
+    out = run_cli("--db", str(db_file), "sql", "SELECT portal, count(*) AS n FROM articles GROUP BY 1",
+                  "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert '"portal": "caobang"' in out.stdout
+
+    # Seed 002 (Cao Bằng) reports the Party Central Committee conference.
+    search = ("SELECT url FROM (SELECT url, fts_main_articles.match_bm25(article_id, 'Ban Chấp hành Trung ương', "
+              "conjunctive := 1) AS score FROM articles) WHERE score IS NOT NULL ORDER BY score DESC")
+    out = run_cli("--db", str(db_file), "sql", search, "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    assert any("caobang.gov.vn" in line for line in out.stdout.splitlines()[1:])
+
+    for statement in ("INSERT INTO crawl_runs (run_id, portal) VALUES ('x', 'y')", "DROP VIEW stories",
+                      "COPY articles TO 'articles.csv'", "SET enable_external_access = true"):
+        out = run_cli("--db", str(db_file), "sql", statement)
+        lines = out.stderr.strip().splitlines()
+        assert out.returncode == 2 and len(lines) == 1 and "Traceback" not in out.stderr, out.stderr
+
+
+def test_the_duckdb_shell_from_the_dependencies_opens_the_warehouse_read_only(tmp_path):
+    db_file = tmp_path / "w.duckdb"
+    db.connect(db_file).close()
+    shell = shutil.which("duckdb", path=os.path.dirname(sys.executable))
+    assert shell, "duckdb-cli is a dependency: its shell sits beside the interpreter"
+    out = subprocess.run([shell, "-readonly", str(db_file), "-c",
+                          "SELECT max(version) FROM schema_migrations"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert str(db.migrations()[-1][0]) in out.stdout
