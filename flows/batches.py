@@ -64,12 +64,14 @@ def index_loader(con) -> Callable[[], NearDuplicateIndex]:
     return functools.cache(lambda: load_index(con))
 
 
-def prepare(con, batch: Batch, run_id: str,
-            get_index: Callable[[], NearDuplicateIndex]) -> tuple[dict[str, list[dict]], BatchResult, list]:
+def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicateIndex],
+            seen_at: datetime | None = None) -> tuple[dict[str, list[dict]], BatchResult, list]:
+    """The batch's rows for every table, its figures, and the near-duplicate groups it re-roots.
+    `seen_at`: when the pages were first seen (now, unless the batch is being reprocessed)."""
     manifest = batch.manifest
     portal = get_portal(manifest["portal"])
     result = BatchResult(batch.batch_id, portal.key)
-    now = datetime.now(timezone.utc)
+    now = seen_at or datetime.now(timezone.utc)
     rows: dict[str, list[dict]] = {t: [] for t in ("articles", "article_urls", "rejects", "article_removals",
                                                    "article_signatures", "passage_fingerprints",
                                                    "article_overlaps")}
@@ -143,8 +145,10 @@ def prepare(con, batch: Batch, run_id: str,
             rows["article_signatures"].append(dict(article_id=aid, minhash=mh.hashvalues.astype("uint32").tobytes(),
                                                    passages=len(fingerprints)))
             rows["passage_fingerprints"].extend(dict(fingerprint=fp, article_id=aid) for fp in fingerprints)
-            rows["article_overlaps"].extend(dict(article_id=aid, other_article_id=other, shared_passages=n,
-                                                 overlap=share) for other, n, share in verdict.overlaps)
+            # A pair is stored once, in id order, whichever of the two was loaded first.
+            rows["article_overlaps"].extend(dict(article_id=min(aid, other), other_article_id=max(aid, other),
+                                                 shared_passages=n, overlap=share)
+                                            for other, n, share in verdict.overlaps)
         rows["article_urls"].append(dict(url_key=key, url=rec["url"], article_id=aid, portal=portal.key,
                                          first_seen_at=now, run_id=run_id))
     return rows, result, reroots

@@ -177,3 +177,32 @@ def test_near_duplicates_point_at_the_earliest_article(runs):
     chained = query(runs["db"], "SELECT count(*) FROM articles d JOIN articles o ON d.duplicate_of = o.article_id "
                                 "WHERE o.duplicate_of IS NOT NULL")
     assert chained == [(0,)]
+
+
+def snapshot(db_file):
+    """Every data table's rows, without the columns that say when a row was written."""
+    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+        out = {}
+        for t in DATA_TABLES:
+            cols = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_name = ? ORDER BY ordinal_position", [t]).fetchall()
+                    if c not in ("first_seen_at", "seen_at")]
+            out[t] = sorted(con.execute(f"SELECT {', '.join(cols)} FROM {t}").fetchall(), key=repr)
+        return out
+
+
+def test_reprocess_rebuilds_the_same_warehouse_from_the_raw_archive(runs, tmp_path):
+    import shutil
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(runs["db"], copy)
+    shutil.copytree(runs["db"].parent / "batches", tmp_path / "batches")
+    before = snapshot(copy)
+    for args in (["reprocess", "--portal", "caobang"], ["reprocess"]):
+        out = run_cli("--db", str(copy), *args)  # no mirror running: no network needed
+        assert out.returncode == 0, out.stderr
+        assert "reprocessed" in out.stdout
+        assert snapshot(copy) == before, args
+
+    shutil.rmtree(next((tmp_path / "batches").iterdir()))
+    out = run_cli("--db", str(copy), "reprocess")
+    assert out.returncode == 2 and "not in the archive" in out.stderr and "nothing was changed" in out.stderr

@@ -48,20 +48,12 @@ def is_loaded(con, batch_id: str) -> bool:
 def append_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int,
                  rows: dict[str, list[dict]], crawl_run: dict, reroots: list[tuple[str, str, float]] = ()) -> bool:
     """Insert the batch's rows and its `crawl_runs` row in one transaction. False if the batch
-    was loaded before (nothing is written). `reroots`: (old original, new original, similarity)
-    where a newly loaded article is older than the original of its near-duplicate group."""
+    was loaded before (nothing is written)."""
     if is_loaded(con, batch_id):
         return False
     con.execute("BEGIN")
     try:
-        for old, new, similarity in reroots:
-            con.execute("UPDATE articles SET duplicate_of = ?, similarity = coalesce(similarity, ?) "
-                        "WHERE article_id = ? OR duplicate_of = ?", [new, similarity, old, old])
-        for table, schema in TABLES.items():
-            if rows.get(table):
-                con.register("_staged", pa.Table.from_pylist(rows[table], schema=schema))
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
-                con.unregister("_staged")
+        insert_rows(con, rows, reroots)
         record_run(con, crawl_run)
         con.execute("INSERT INTO loaded_batches VALUES (?, ?, ?, now(), ?)", [batch_id, run_id, portal, pages])
         con.execute("COMMIT")
@@ -69,6 +61,20 @@ def append_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int,
         con.execute("ROLLBACK")
         raise
     return True
+
+
+def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, float]] = ()) -> None:
+    """Append prepared rows from Arrow tables, inside the caller's transaction. `reroots`:
+    (old original, new original, similarity) where a newly loaded article is older than the
+    original of its near-duplicate group."""
+    for old, new, similarity in reroots:
+        con.execute("UPDATE articles SET duplicate_of = ?, similarity = coalesce(similarity, ?) "
+                    "WHERE article_id = ? OR duplicate_of = ?", [new, similarity, old, old])
+    for table, schema in TABLES.items():
+        if rows.get(table):
+            con.register("_staged", pa.Table.from_pylist(rows[table], schema=schema))
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+            con.unregister("_staged")
 
 
 def record_run(con, crawl_run: dict) -> None:
