@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--articles-per-portal", type=int, default=200)
 
     sub.add_parser("portals", help="list the portals")
+
+    p = sub.add_parser("reprocess", help="rebuild articles from the raw archive with the current cleaner, no network")
+    p.add_argument("--portal", action="append", dest="portals", metavar="P",
+                   help="portal key (repeatable; default: all)")
     return ap
 
 
@@ -127,13 +131,17 @@ def cmd_sql(args) -> int:
     import duckdb
 
     from flows.report import print_rows
-    from warehouse import db
+    from warehouse import db, search
 
     try:
-        con = db.connect(args.db, read_only=True, wait_seconds=10)
+        con = db.connect(args.db, read_only=True)
     except FileNotFoundError as e:
         raise UsageError(str(e)) from None
     try:
+        search.load_extension(con)  # so that fts_main_articles.match_bm25 works
+        # Read-only covers the warehouse; this covers the file system (COPY TO, ATTACH, read_csv).
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
         cur = con.execute(args.query)
         columns = [d[0] for d in cur.description or []]
         rows = cur.fetchall() if columns else []
@@ -142,6 +150,32 @@ def cmd_sql(args) -> int:
     finally:
         con.close()
     print_rows(columns, rows, args.format)
+    return 0
+
+
+def cmd_reprocess(args) -> int:
+    import contextlib
+
+    from flows import staging
+    from flows.reprocess import ArchiveIncomplete, reprocess
+    from spiders.portals import get
+    from warehouse import db
+
+    for key in args.portals or ():
+        get(key)
+    path = db.db_path(args.db)
+    if not path.exists():
+        raise UsageError(f"no warehouse at {path} (run `provnews ingest` first)")
+    with contextlib.closing(db.connect(path)) as con:
+        try:
+            r = reprocess(con, staging.batches_root(path), args.portals)
+        except ArchiveIncomplete as e:
+            raise UsageError(str(e)) from None
+    print(f"reprocessed {', '.join(r.portals) or 'nothing'}: {r.batches} batches, {r.pages} pages; "
+          f"articles {r.before} -> {r.after}; {r.rejected} rejects")
+    if r.dangling_urls:
+        print(f"warning: {r.dangling_urls} URL(s) of other portals point at articles that no longer exist; "
+              "`provnews reprocess` without --portal rebuilds them too")
     return 0
 
 
@@ -178,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         handler = {"ingest": cmd_ingest, "backfill": lambda a: cmd_ingest(a, "backfill"),
-                   "clean": cmd_clean, "sql": cmd_sql, "mirror": cmd_mirror, "portals": cmd_portals}
+                   "clean": cmd_clean, "sql": cmd_sql, "mirror": cmd_mirror, "portals": cmd_portals,
+                   "reprocess": cmd_reprocess}
         return handler[args.command](args)
     except (UsageError, UnknownPortal) as e:
         print(f"provnews: {e}", file=sys.stderr)

@@ -1,0 +1,42 @@
+"""Full-text search over articles (title, lead, body) with DuckDB's fts extension.
+
+The extension comes from PyPI (`duckdb-extension-fts`, built for the pinned DuckDB version) and
+is loaded from its installed file, so nothing is downloaded at run time. The index is a BM25
+index over syllables: Vietnamese writes a word as space-separated syllables, so a query of
+several syllables (`chấp hành`) finds articles holding all of them with `conjunctive := 1`.
+Diacritics are kept (`hội` and `hồi` are different words); case is folded.
+
+DuckDB's fts index does not follow later inserts: `refresh` rebuilds it after each load that
+added articles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+INDEX_SCHEMA = "fts_main_articles"  # where DuckDB puts the index of table `articles`
+
+
+def extension_file() -> Path:
+    import duckdb_extension_fts
+
+    root = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    path = root / "fts.duckdb_extension"
+    if not path.exists():
+        raise RuntimeError(f"no fts extension for DuckDB {duckdb.__version__} at {path}; "
+                           "reinstall the project's pinned dependencies")
+    return path
+
+
+def load_extension(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"LOAD '{extension_file()}'")
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the index over every stored article."""
+    load_extension(con)
+    con.execute(r"""PRAGMA create_fts_index('articles', 'article_id', 'title', 'lead', 'body',
+                    stemmer = 'none', stopwords = 'none', ignore = '[^\p{L}\p{N}]+',
+                    strip_accents = 0, lower = 1, overwrite = 1)""")
