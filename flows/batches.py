@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import time
 from collections import Counter
 from typing import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ class BatchResult:
     already_known: int = 0             # URLs the warehouse had (an overlapping crawl)
     fallback: int = 0
     rejects: Counter = field(default_factory=Counter)
+    coverage: dict = field(default_factory=dict)  # title/date/author shares, median body length
+    seconds: float = 0.0
 
     @property
     def rejected(self) -> int:
@@ -151,7 +154,20 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
                                             for other, n, share in verdict.overlaps)
         rows["article_urls"].append(dict(url_key=key, url=rec["url"], article_id=aid, portal=portal.key,
                                          first_seen_at=now, run_id=run_id))
+    result.coverage = coverage(rows["articles"])
     return rows, result, reroots
+
+
+def coverage(articles: list[dict]) -> dict:
+    """Field coverage of new articles: what drift is judged on (flows.drift)."""
+    if not articles:
+        return {}
+    n = len(articles)
+    bodies = sorted(len(a["body"]) for a in articles)
+    return {"title_coverage": sum(bool(a["title"]) for a in articles) / n,
+            "date_coverage": sum(a["published_at"] is not None for a in articles) / n,
+            "author_coverage": sum(bool(a["author"]) for a in articles) / n,
+            "median_body_chars": bodies[n // 2]}
 
 
 def load(con, batch: Batch, run_id: str, crawl_run: dict,
@@ -161,17 +177,19 @@ def load(con, batch: Batch, run_id: str, crawl_run: dict,
     if loader.is_loaded(con, batch.batch_id):  # committed before, marker not yet written
         batch.mark_loaded()
         return BatchResult(batch.batch_id, batch.manifest["portal"])
+    started = time.monotonic()
     rows, result, reroots = prepare(con, batch, run_id, get_index or index_loader(con))
     manifest = batch.manifest
-    crawl_run = {**crawl_run, "status": "loaded", "requests": manifest["requests"],
-                 "listing_pages": manifest["listing_pages"], "pages_fetched": result.pages,
-                 "articles_new": result.new, "duplicates": result.duplicates,
+    crawl_run = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
+                 "listing_pages": manifest["listing_pages"], "listing_entries": manifest.get("listing_entries"),
+                 "pages_fetched": result.pages, "articles_new": result.new, "duplicates": result.duplicates,
                  "near_duplicates": result.near_duplicates,
-                 "rejected": result.rejected, "fallback_extractions": result.fallback}
+                 "rejected": result.rejected, "fallback_extractions": result.fallback, **result.coverage}
     result.loaded = loader.append_batch(con, batch_id=batch.batch_id, run_id=crawl_run["run_id"],
                                         portal=result.portal, pages=result.pages, rows=rows,
                                         crawl_run=crawl_run, reroots=reroots)
     batch.mark_loaded()
+    result.seconds = time.monotonic() - started
     return result
 
 

@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# Before Prefect is imported: no telemetry, and the terminal shows our summary, not debug logs.
+# Before Prefect is imported: no telemetry.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 class UsageError(Exception):
@@ -33,15 +32,15 @@ def _day(text: str):
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _check_reachable(url: str) -> None:
+def _check_reachable(url: str, what: str = "--base-url") -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url must be an http(s) URL, got {url!r}")
+        raise UsageError(f"{what} must be an http(s) URL, got {url!r}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         socket.create_connection((parts.hostname, port), timeout=5).close()
     except OSError as e:
-        raise UsageError(f"cannot reach --base-url {url}: {e.strerror or e}") from None
+        raise UsageError(f"cannot reach {what} {url}: {e.strerror or e}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +78,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("portals", help="list the portals")
 
+    p = sub.add_parser("serve", help="register the Prefect deployments (scheduled ingest, on-demand backfill) and run them")
+    p.add_argument("--interval-hours", type=float, default=6.0,
+                   help="ingest schedule when the deployment is first created (default 6); the UI owns it after")
+    p.add_argument("--timezone", default="Asia/Ho_Chi_Minh", help="of the schedule (default Asia/Ho_Chi_Minh)")
+
+    p = sub.add_parser("check-portals", help="live smoke test: one listing page and one article per portal")
+    p.add_argument("--portal", action="append", dest="portals", metavar="P")
+    p.add_argument("--mirror", action="store_true", help="check against the bundled mirror instead")
+    p.add_argument("--base-url", help="check --portal P on this host (same paths)")
+
     p = sub.add_parser("reprocess", help="rebuild articles from the raw archive with the current cleaner, no network")
     p.add_argument("--portal", action="append", dest="portals", metavar="P",
                    help="portal key (repeatable; default: all)")
@@ -86,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_ingest(args, flow_name="ingest") -> int:
-    from flows.ingest import backfill, ingest
+    from flows.ingest import backfill, ingest, run_flow
     from flows.report import print_summary
+    from warehouse import db
 
     from spiders.portals import get
     for key in args.portals or ():
@@ -98,15 +108,68 @@ def cmd_ingest(args, flow_name="ingest") -> int:
         _check_reachable(args.base_url)
     if args.mirror_size < 1:
         raise UsageError("--mirror-size must be at least 1")
-    kwargs = dict(portals=args.portals, since=args.since, until=getattr(args, "until", None),
-                  mirror=args.mirror, base_url=args.base_url, db_path=args.db, mirror_size=args.mirror_size)
+    from flows.staging import check_run_lock
+    check_run_lock(db.db_path(args.db))  # a clear line now, rather than a failed flow run
+    kwargs = dict(portals=args.portals, since=args.since, mirror=args.mirror, base_url=args.base_url,
+                  db_path=args.db, mirror_size=args.mirror_size)
     if flow_name == "backfill":
-        report = backfill(**kwargs)
+        report = run_flow(backfill, until=args.until, **kwargs)
     else:
-        kwargs.pop("until")
-        report = ingest(**kwargs)
+        report = run_flow(ingest, **kwargs)
     print_summary(report)
     return 0 if report.ok else 1
+
+
+def cmd_serve(args) -> int:
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.serve import serve
+    if args.interval_hours <= 0:
+        raise UsageError("--interval-hours must be positive")
+    if not PREFECT_API_URL.value():
+        raise UsageError("PREFECT_API_URL is not set: start a server (`prefect server start`) and "
+                         "`export PREFECT_API_URL=http://127.0.0.1:4200/api`")
+    _check_reachable(PREFECT_API_URL.value(), what="PREFECT_API_URL")
+    parameters = {"db_path": str(Path(args.db).resolve())} if args.db else {}
+    try:
+        serve(args.interval_hours, args.timezone, parameters)
+    except ValueError as e:  # e.g. an unknown time zone
+        raise UsageError(str(e).splitlines()[0]) from None
+    return 0
+
+
+def cmd_check_portals(args) -> int:
+    from flows.check import check_portals
+    from flows.report import print_rows
+    from spiders.portals import get
+
+    for key in args.portals or ():
+        get(key)
+    if args.base_url:
+        if not args.portals or len(args.portals) != 1:
+            raise UsageError("--base-url needs exactly one --portal")
+        _check_reachable(args.base_url)
+    with _maybe_mirror(args.mirror) as mirror_url:
+        results = check_portals(args.portals, mirror_url=mirror_url, base_url=args.base_url)
+    rows = [(r["portal"], "ok" if r["ok"] else "FAILED", r["listing_entries"], r["extraction"] or "-",
+             r["body_chars"], ", ".join(r["missing"]) or "-", r["problem"] or "", r["url"] or "")
+            for r in results]
+    print_rows(["portal", "result", "listed", "extraction", "body chars", "missing", "problem", "article"], rows)
+    return 0 if all(r["ok"] for r in results) else 1
+
+
+def _maybe_mirror(enabled: bool):
+    import contextlib
+
+    from mirror.server import Mirror
+    if not enabled:
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def started():
+        with Mirror() as m:
+            yield m.base_url
+    return started()
 
 
 def cmd_clean(args) -> int:
@@ -207,13 +270,18 @@ def cmd_portals(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from flows.cleaning import Unusable
     from spiders.portals import UnknownPortal
+    from flows.staging import RunInProgress
     from warehouse.db import WarehouseBusy
 
     try:
         args = build_parser().parse_args(argv)
+        if args.command != "serve":
+            # A terminal run prints its own summary (failed portals and drift alerts included);
+            # Prefect's log lines and tracebacks would bury it. Served runs log to the UI in full.
+            os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
         handler = {"ingest": cmd_ingest, "backfill": lambda a: cmd_ingest(a, "backfill"),
                    "clean": cmd_clean, "sql": cmd_sql, "mirror": cmd_mirror, "portals": cmd_portals,
-                   "reprocess": cmd_reprocess}
+                   "reprocess": cmd_reprocess, "serve": cmd_serve, "check-portals": cmd_check_portals}
         return handler[args.command](args)
     except (UsageError, UnknownPortal) as e:
         print(f"provnews: {e}", file=sys.stderr)
@@ -221,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     except Unusable as e:
         print(f"provnews: no article: {e}", file=sys.stderr)
         return 3
-    except WarehouseBusy as e:
+    except (WarehouseBusy, RunInProgress) as e:
         print(f"provnews: {e}", file=sys.stderr)
         return 4
     except KeyboardInterrupt:

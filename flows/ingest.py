@@ -1,37 +1,60 @@
-"""The ingest flow: crawl each portal (a child process per portal, in parallel), then load every
-complete staged batch — this run's and any an earlier run left behind — one transaction each.
+"""The ingest and backfill flows: crawl each portal (a child process per portal, in parallel),
+then load every complete staged batch — this run's and any an earlier run left behind — one
+transaction each, then judge each portal against its own history and publish the run report.
 
 Reads top to bottom as the pipeline. The work lives in plain modules (spiders.crawl,
-flows.batches, warehouse); the tasks here add retries, names and logs.
+flows.batches, flows.drift, warehouse); the tasks here add retries, names and logs.
+
+A portal whose crawl fails fails its own task; the others are loaded, and then the flow run
+ends Failed, naming the portal (`PortalsFailed`). Only one run writes to a warehouse at a time:
+a second one started meanwhile stops at once with `staging.RunInProgress` (a lock file beside
+the warehouse), and the `ingest/scheduled` deployment also has a concurrency limit of 1.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows import batches, staging
+from flows import batches, drift, staging
 from spiders.crawl import MANIFEST
 from spiders.portals import PORTALS, get as get_portal
 from warehouse import db, search
 from warehouse.loader import record_run
 
 CRAWL_TIMEOUT_SECONDS = 6 * 3600  # a portal's crawl that takes longer is stopped
+# A failed crawl (the portal down, the child killed) is tried again after these pauses.
+CRAWL_RETRY_DELAYS = [int(s) for s in os.environ.get("PROVNEWS_CRAWL_RETRY_DELAYS", "30,120").split(",") if s]
+
+PortalKey = Literal[tuple(PORTALS)]  # a drop-down in the Prefect UI's Run form
+
+
+class PortalsFailed(RuntimeError):
+    """Raised at the end of a run in which some portal was not loaded; carries the report."""
+
+    def __init__(self, report: "RunReport"):
+        failed = [f"{p.portal} ({p.status})" for p in report.portals.values() if p.status != "loaded"]
+        super().__init__(f"not loaded: {', '.join(failed)}")
+        self.report = report
 
 
 @dataclass
 class PortalReport:
     portal: str
-    status: str = "pending"
+    status: str = "pending"  # loaded | crawl_failed | staged (warehouse busy: loads next run)
     requests: int = 0
     listing_pages: int = 0
     pages: int = 0
@@ -40,13 +63,16 @@ class PortalReport:
     near_duplicates: int = 0
     rejected: int = 0
     fallback: int = 0
+    seconds: float = 0.0
     reasons: dict = field(default_factory=dict)
+    alerts: list = field(default_factory=list)
     message: str = ""
 
 
 @dataclass
 class RunReport:
     run_id: str
+    flow: str
     portals: dict[str, PortalReport]
     leftovers_loaded: int = 0
 
@@ -59,8 +85,8 @@ def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-@task(name="crawl-portal", task_run_name="crawl-{portal}", retries=1, retry_delay_seconds=10,
-      cache_policy=NO_CACHE)
+@task(name="crawl-portal", task_run_name="crawl-{portal}", retries=len(CRAWL_RETRY_DELAYS),
+      retry_delay_seconds=CRAWL_RETRY_DELAYS, cache_policy=NO_CACHE)
 def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: date | None,
                  until: date | None, mirror_url: str | None, base_url: str | None,
                  settings: dict | None = None) -> dict:
@@ -94,10 +120,15 @@ def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_
         get_index = batches.index_loader(con)
         for batch in pending:
             manifest = batch.manifest
+            crawl_seconds = (datetime.fromisoformat(manifest["finished_at"])
+                             - datetime.fromisoformat(manifest["started_at"])).total_seconds()
             crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
                              started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
                              since=since, until=until, message=None)
             result = batches.load(con, batch, run_id, crawl_run, get_index)
+            result.seconds += crawl_seconds
+            con.execute("UPDATE crawl_runs SET duration_s = ? WHERE run_id = ? AND portal = ?",
+                        [round(result.seconds, 1), crawl_run["run_id"], crawl_run["portal"]])
             logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
                         result.new, result.near_duplicates, result.duplicates, result.rejected)
             results.append(result)
@@ -143,71 +174,141 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                mirror: bool = False, mirror_url: str | None = None, base_url: str | None = None,
                db_path: str | None = None, mirror_size: int = 200, flow_name: str = "ingest",
                settings: dict | None = None) -> RunReport:
-    """One run: crawl the portals, then load every pending batch. Used by the flows below."""
+    """One run: crawl the portals, load every pending batch, judge drift, publish the report."""
     keys = portals or list(PORTALS)
     for key in keys:
         get_portal(key)  # raises UnknownPortal with the list of known ones
     db_file = db.db_path(db_path)
     root = staging.batches_root(db_file)
     run_id = new_run_id()
-    report = RunReport(run_id, {k: PortalReport(k) for k in keys})
+    report = RunReport(run_id, flow_name, {k: PortalReport(k) for k in keys})
     logger = get_run_logger()
 
-    with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, _mirror(mirror, mirror_size) as served:
-        known = _write_known(db_file, root, Path(tmp))
-        futures = {k: crawl_portal.submit(k, root / f"{run_id}-{k}", known, since, until,
-                                          served or mirror_url, base_url, settings) for k in keys}
-        for key, fut in futures.items():
-            fut.wait()
-            if fut.state.is_failed():
-                rep = report.portals[key]
-                rep.status, rep.message = "crawl_failed", str(fut.state.message or "")[:500]
-                logger.warning("portal %s failed: %s", key, rep.message)
+    with staging.run_lock(db_file):
+        with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, _mirror(mirror, mirror_size) as served:
+            known = _write_known(db_file, root, Path(tmp))
+            futures = {k: crawl_portal.submit(k, root / f"{run_id}-{k}", known, since, until,
+                                              served or mirror_url, base_url, settings) for k in keys}
+            for key, fut in futures.items():
+                fut.wait()
+                if fut.state.is_failed():
+                    rep = report.portals[key]
+                    rep.status, rep.message = "crawl_failed", str(fut.state.message or "")[:500]
+                    logger.warning("portal %s failed: %s", key, rep.message)
 
-    pending = staging.pending(root)
-    try:
-        results = load_batches(db_file, pending, run_id, flow_name, since, until)
-    except db.WarehouseBusy as e:
-        # Nothing is lost: the batches stay staged and the next run loads them first.
-        logger.warning("%s; %d batch(es) stay staged for the next run", e, len(pending))
-        for rep in report.portals.values():
-            if rep.status == "pending":
-                rep.status, rep.message = "staged", f"{e}; the next run loads this portal's batch"
-        return report
-    for batch, result in zip(pending, results):
-        rep = report.portals.get(result.portal)
-        if rep is None or not batch.batch_id.startswith(run_id):
-            report.leftovers_loaded += 1
-            continue
-        manifest = batch.manifest
-        rep.status = "loaded"
-        rep.requests, rep.listing_pages = manifest["requests"], manifest["listing_pages"]
-        rep.pages, rep.new, rep.duplicates = result.pages, result.new, result.duplicates
-        rep.near_duplicates = result.near_duplicates
-        rep.rejected, rep.fallback, rep.reasons = result.rejected, result.fallback, dict(result.rejects)
+        pending = staging.pending(root)
+        try:
+            results = load_batches(db_file, pending, run_id, flow_name, since, until)
+        except db.WarehouseBusy as e:
+            # Nothing is lost: the batches stay staged and the next run loads them first.
+            logger.warning("%s; %d batch(es) stay staged for the next run", e, len(pending))
+            for rep in report.portals.values():
+                if rep.status == "pending":
+                    rep.status, rep.message = "staged", f"{e}; the next run loads this portal's batch"
+            publish(report)
+            return report
+        for batch, result in zip(pending, results):
+            rep = report.portals.get(result.portal)
+            if rep is None or not batch.batch_id.startswith(run_id):
+                report.leftovers_loaded += 1
+                continue
+            manifest = batch.manifest
+            rep.status = "loaded"
+            rep.requests, rep.listing_pages = manifest["requests"], manifest["listing_pages"]
+            rep.pages, rep.new, rep.duplicates = result.pages, result.new, result.duplicates
+            rep.near_duplicates, rep.seconds = result.near_duplicates, result.seconds
+            rep.rejected, rep.fallback, rep.reasons = result.rejected, result.fallback, dict(result.rejects)
 
-    with contextlib.closing(db.connect(db_file)) as con:
-        for rep in report.portals.values():
-            if rep.status == "crawl_failed":
-                record_run(con, dict(run_id=run_id, portal=rep.portal, flow=flow_name,
-                                     started_at=datetime.now(timezone.utc), status="crawl_failed",
-                                     since=since, until=until, message=rep.message))
+        with contextlib.closing(db.connect(db_file)) as con:
+            for rep in report.portals.values():
+                if rep.status == "crawl_failed":
+                    record_run(con, dict(run_id=run_id, portal=rep.portal, flow=flow_name,
+                                         started_at=datetime.now(timezone.utc), status="crawl_failed",
+                                         since=since, until=until, message=rep.message))
+                rep.alerts = drift.check(con, run_id, rep.portal)
+                for alert in rep.alerts:
+                    logger.warning("drift on %s: %s", rep.portal, alert)
+    publish(report)
     return report
 
 
-@flow(name="ingest", flow_run_name="ingest-{portals}", log_prints=True)
-def ingest(portals: list[str] | None = None, since: date | None = None, mirror: bool = False,
+def publish(report: RunReport) -> None:
+    """The run report as a Prefect table artifact. Its key is the same for every run of a flow,
+    so the UI keeps its history (Artifacts → ingest-report)."""
+    rows = [{"portal": p.portal, "status": p.status, "listing pages": p.listing_pages, "fetched": p.pages,
+             "new": p.new, "exact dups": p.duplicates, "near dups": p.near_duplicates,
+             "rejected": ", ".join(f"{k} {v}" for k, v in sorted(p.reasons.items())) or "0",
+             "fallback": p.fallback, "seconds": round(p.seconds, 1),
+             "alerts": "; ".join(p.alerts) or (p.message if p.status != "loaded" else "")}
+            for p in report.portals.values()]
+    failed = [p.portal for p in report.portals.values() if p.status != "loaded"]
+    flagged = [p.portal for p in report.portals.values() if p.alerts]
+    summary = (f"Run `{report.run_id}`: {sum(p.new for p in report.portals.values())} new articles; "
+               f"not loaded: {', '.join(failed) or 'none'}; drift alerts: {', '.join(flagged) or 'none'}.")
+    create_table_artifact(rows, key=f"{report.flow}-report", description=summary)
+
+
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+    p = flow_run.parameters
+    portals = "+".join(p.get("portals") or ["all"])
+    if flow_run.flow_name == "backfill":
+        return f"backfill {portals} {p.get('since')}..{p.get('until') or 'today'}"
+    return f"ingest {portals} {datetime.now(timezone.utc):%Y-%m-%d %H:%M}Z"
+
+
+def _finish(report: RunReport) -> RunReport:
+    if not report.ok:
+        raise PortalsFailed(report)  # the flow run ends Failed; the loaded portals stay loaded
+    return report
+
+
+@flow(name="ingest", flow_run_name=_run_name, log_prints=True)
+def ingest(portals: list[PortalKey] | None = None, since: date | None = None, mirror: bool = False,
            mirror_url: str | None = None, base_url: str | None = None, db_path: str | None = None,
            mirror_size: int = 200) -> RunReport:
-    """Scheduled run: fetch only what is new on each portal and append it to the warehouse."""
-    return run_ingest(portals, since=since, mirror=mirror, mirror_url=mirror_url, base_url=base_url,
-                      db_path=db_path, mirror_size=mirror_size)
+    """Scheduled run: fetch only what is new on each portal and append it to the warehouse.
+
+    Args:
+        portals: Portals to crawl (empty: all of them).
+        since: Skip articles listed before this day.
+        mirror: Crawl the bundled portal mirror, started for the run, instead of the live portals.
+        mirror_url: Crawl a portal mirror already running at this URL (e.g. `provnews mirror`).
+        base_url: Serve the single selected portal from this host (same paths).
+        db_path: Warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb).
+        mirror_size: Articles per portal of the bundled mirror.
+    """
+    return _finish(run_ingest(portals, since=since, mirror=mirror, mirror_url=mirror_url, base_url=base_url,
+                              db_path=db_path, mirror_size=mirror_size))
 
 
-@flow(name="backfill", flow_run_name="backfill-{portals}-{since}", log_prints=True)
-def backfill(portals: list[str] | None = None, since: date | None = None, until: date | None = None,
+@flow(name="backfill", flow_run_name=_run_name, log_prints=True)
+def backfill(since: date, portals: list[PortalKey] | None = None, until: date | None = None,
              mirror: bool = False, mirror_url: str | None = None, base_url: str | None = None,
              db_path: str | None = None, mirror_size: int = 200) -> RunReport:
-    """One-off history load: every article listed between `since` and `until`."""
-    return run_ingest(portals, since=since, until=until, mirror=mirror, mirror_url=mirror_url,
-                      base_url=base_url, db_path=db_path, mirror_size=mirror_size, flow_name="backfill")
+    """One-off history load: every article listed between `since` and `until`.
+
+    Args:
+        since: First day to load (listed date, Asia/Ho_Chi_Minh).
+        portals: Portals to back-fill (empty: all of them).
+        until: Last day to load (empty: up to today).
+        mirror: Crawl the bundled portal mirror, started for the run, instead of the live portals.
+        mirror_url: Crawl a portal mirror already running at this URL (e.g. `provnews mirror`).
+        base_url: Serve the single selected portal from this host (same paths).
+        db_path: Warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb).
+        mirror_size: Articles per portal of the bundled mirror.
+    """
+    return _finish(run_ingest(portals, since=since, until=until, mirror=mirror, mirror_url=mirror_url,
+                              base_url=base_url, db_path=db_path, mirror_size=mirror_size, flow_name="backfill"))
+
+
+def run_flow(flow_fn, **parameters) -> RunReport:
+    """Run a flow in this process and return its report, whether the run Completed or Failed
+    on some portals; any other failure is raised."""
+    state = flow_fn(**parameters, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, PortalsFailed):
+        return result.report
+    if isinstance(result, BaseException):
+        raise result
+    return result

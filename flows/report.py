@@ -17,16 +17,19 @@ def print_summary(report, console: Console | None = None) -> None:
         console = Console(width=max(console.width, 120))
     t = Table(title=f"run {report.run_id}", title_justify="left")
     for col in ("portal", "status", "requests", "listings", "fetched", "new", "near dups", "exact dups",
-                "rejected", "fallback"):
+                "rejected", "fallback", "seconds"):
         t.add_column(col, justify="left" if col in ("portal", "status") else "right", no_wrap=True)
     for p in report.portals.values():
         t.add_row(p.portal, p.status, str(p.requests), str(p.listing_pages), str(p.pages), str(p.new),
-                  str(p.near_duplicates), str(p.duplicates), str(p.rejected), str(p.fallback))
+                  str(p.near_duplicates), str(p.duplicates), str(p.rejected), str(p.fallback), f"{p.seconds:.1f}")
     console.print(t)
     for p in report.portals.values():
         if p.reasons or p.message:
             reasons = ", ".join(f"{k} {v}" for k, v in sorted(p.reasons.items()))
-            console.print(f"  {p.portal}: {reasons or p.message}", soft_wrap=True)
+            console.print(f"  {p.portal}: {reasons or p.message}", soft_wrap=True, markup=False)
+    for p in report.portals.values():
+        for alert in p.alerts if p.status == "loaded" else ():  # a failure is shown above
+            console.print(f"  [bold yellow]drift[/] {p.portal}: {alert}", soft_wrap=True)
     if report.leftovers_loaded:
         console.print(f"also loaded {report.leftovers_loaded} batch(es) staged by an earlier, interrupted run")
 

@@ -11,6 +11,8 @@ Batches are never deleted: loaded ones are the raw archive that `provnews reproc
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gzip
 import json
 import os
@@ -22,6 +24,10 @@ from spiders.crawl import MANIFEST
 from spiders.pipelines import PAGES_FILE, URL_KEYS_FILE
 
 LOADED = "LOADED"
+
+
+class RunInProgress(RuntimeError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -75,3 +81,22 @@ def complete(root: Path) -> list[Batch]:
 def pending(root: Path) -> list[Batch]:
     """Complete batches not yet marked loaded, oldest first."""
     return [b for b in complete(root) if not b.loaded]
+
+
+@contextlib.contextmanager
+def run_lock(db_file: Path):
+    """Held for the whole run: one writer of the warehouse and its staging area at a time."""
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(db_file.parent / f".{db_file.name}.run.lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunInProgress(f"another ingest or backfill is running on {db_file}; "
+                                "this run did nothing (try again when it has finished)") from None
+        yield  # the lock goes with the file when the process ends, however it ends
+
+
+def check_run_lock(db_file: Path) -> None:
+    """Raise RunInProgress now if a run holds the lock (the run takes it for itself later)."""
+    with run_lock(db_file):
+        pass

@@ -46,6 +46,9 @@ class Mirror:
                  slow_seconds: float = 1.5):
         self.size = size
         self.slow_seconds = slow_seconds
+        # Operating faults a test can switch on and off between runs, by portal key:
+        self.down: set[str] = set()        # every page answers 503, as a portal that is down
+        self.redesigned: set[str] = set()  # every article page in the redesigned template
         self.layouts = {k: cls(size) for k, cls in LAYOUTS.items()}
         self.domains = {}
         for key, site in corpus.SITES.items():
@@ -123,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
         if domain not in m.domains:
             return self._send(404, b"not found", "text/plain")
         portal, merged = m.domains[domain]
+        if portal in m.down:
+            return self._send(503, b"<html><body>Service Unavailable</body></html>")
         layout = m.layouts[portal]
         target = layout.resolve(method, "/" + rest, parse_qs(url.query), form)
         if target is None:
@@ -177,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(m.slow_seconds)
         if a.fault == "empty_body":
             a.paragraphs, a.captions, a.lead = [], [], None
-        if a.fault == "template_v2":
+        if a.fault == "template_v2" or portal in m.redesigned:
             html = layout.render_redesigned(a)
         elif a.fault == "legacy_charset":
             html = layout.render_article(a, charset="windows-1258")

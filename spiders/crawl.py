@@ -84,11 +84,16 @@ def main(argv: list[str] | None = None) -> int:
         "finish_reason": finish,
         "requests": stats.get("downloader/request_count", 0),
         "listing_pages": stats.get("provnews/listing_pages", 0),
+        "listing_entries": stats.get("provnews/listing_entries", 0),
         "pages": stats.get("provnews/staged_pages", 0),
         "fetch_rejects": stats.get("provnews/staged_rejects", 0),
         "retries": stats.get("retry/count", 0),
         "since": args.since, "until": args.until,
     }
+    if finish == "finished" and not manifest["listing_pages"]:
+        # Not one listing page: the portal is down or refuses us. Fail, so that the run says so.
+        print(f"no listing page of {args.portal} could be fetched (see {batch / 'crawl.log'})", file=sys.stderr)
+        return 3
     if finish != "finished" or not (batch / "pages.jsonl.gz").exists():
         # Interrupted (Ctrl-C, shutdown): leave no manifest, so the batch is never loaded as if
         # it were complete.

@@ -66,6 +66,7 @@ class PortalSpider(scrapy.Spider):
             href = entry.css(listing.link).get()
             if not href:
                 continue
+            self.crawler.stats.inc_value("provnews/listing_entries")
             url = response.urljoin(href.strip())
             listed = parse_vn_datetime(entry.css(listing.date).get() if listing.date else None)
             key = url_key(self.scope.to_logical(url), self.portal.id_param)
@@ -75,6 +76,9 @@ class PortalSpider(scrapy.Spider):
             if listed and self.since and listed.date() < self.since:
                 continue
             if listed and self.until and listed.date() > self.until:
+                continue
+            limit = self.settings.getint("PROVNEWS_MAX_ARTICLES")
+            if limit and len(self.seen) >= limit:
                 continue
             self.seen.add(key)
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,

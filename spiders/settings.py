@@ -26,6 +26,7 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 PROVNEWS_MAX_LISTING_PAGES = 2000  # per category walk; a pagination that never ends stops here
+PROVNEWS_MAX_ARTICLES = 0          # article pages per crawl, 0 = no limit (check-portals uses 1)
 
 COOKIES_ENABLED = True  # ASP.NET postbacks carry session state
 TELNETCONSOLE_ENABLED = False

@@ -15,6 +15,7 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="provnews-prefect-")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PROVNEWS_CRAWL_RETRY_DELAYS", "1")  # one retry of a failed crawl, soon
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

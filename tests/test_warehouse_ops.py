@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from flows import batches, staging
-from flows.ingest import ingest
+from flows.ingest import ingest, run_flow
 from tests.conftest import REPO, run_cli
 from warehouse import db
 
@@ -52,7 +52,7 @@ def test_a_load_blocked_by_another_process_stays_staged_and_the_next_run_loads_i
     db_file = tmp_path / "busy" / "w.duckdb"
     db.connect(db_file).close()
     with holder(db_file, read_only):
-        blocked = ingest(portals=PORTALS, mirror_url=mirror.base_url, db_path=str(db_file))
+        blocked = run_flow(ingest, portals=PORTALS, mirror_url=mirror.base_url, db_path=str(db_file))
     assert {p.status for p in blocked.portals.values()} == {"staged"}
     assert all("held open by another process" in p.message for p in blocked.portals.values())
     assert article_ids(db_file) == []
