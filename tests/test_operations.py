@@ -4,7 +4,6 @@ two runs at once, the live smoke test."""
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime, timezone
 
 import duckdb
 import pytest
