@@ -185,11 +185,12 @@ def load(con, batch: Batch, run_id: str, crawl_run: dict,
                  "pages_fetched": result.pages, "articles_new": result.new, "duplicates": result.duplicates,
                  "near_duplicates": result.near_duplicates,
                  "rejected": result.rejected, "fallback_extractions": result.fallback, **result.coverage}
+    result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
+    crawl_run["duration_s"] = round(result.seconds, 1)  # crawl (if given) and load
     result.loaded = loader.append_batch(con, batch_id=batch.batch_id, run_id=crawl_run["run_id"],
                                         portal=result.portal, pages=result.pages, rows=rows,
                                         crawl_run=crawl_run, reroots=reroots)
     batch.mark_loaded()
-    result.seconds = time.monotonic() - started
     return result
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flows import staging
 from flows.cleaning import Unusable, clean_page
+from spiders import crawl
 from spiders.portals import PORTALS, get as get_portal
 
 FIELDS = ("title", "published_at", "author", "lead")
@@ -25,11 +25,8 @@ def check_portal(key: str, mirror_url: str | None = None, base_url: str | None =
            "body_chars": 0, "missing": [], "problem": None}
     with tempfile.TemporaryDirectory(prefix="provnews-check-") as tmp:
         batch_dir = Path(tmp) / key
-        cmd = [sys.executable, "-m", "spiders.crawl", key, "--batch-dir", str(batch_dir),
-               "-s", "PROVNEWS_MAX_LISTING_PAGES=1", "-s", "PROVNEWS_MAX_ARTICLES=1"]
-        for flag, value in (("--mirror-url", mirror_url), ("--base-url", base_url)):
-            if value:
-                cmd += [flag, value]
+        cmd = crawl.command(key, batch_dir, mirror_url=mirror_url, base_url=base_url,
+                            settings={"PROVNEWS_MAX_LISTING_PAGES": 1, "PROVNEWS_MAX_ARTICLES": 1})
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         batch = staging.Batch(batch_dir)
         if proc.returncode != 0 or not batch.complete:

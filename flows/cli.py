@@ -43,6 +43,17 @@ def _check_reachable(url: str, what: str = "--base-url") -> None:
         raise UsageError(f"cannot reach {what} {url}: {e.strerror or e}") from None
 
 
+def _check_portal_args(args) -> None:
+    """Unknown portals and an unusable --base-url are usage errors, before anything starts."""
+    from spiders.portals import get
+    for key in args.portals or ():
+        get(key)
+    if args.base_url:
+        if not args.portals or len(args.portals) != 1:
+            raise UsageError("--base-url needs exactly one --portal")
+        _check_reachable(args.base_url)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="provnews", description="Vietnamese provincial portals into a DuckDB warehouse.")
     ap.add_argument("--db", help="warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb)")
@@ -99,13 +110,7 @@ def cmd_ingest(args, flow_name="ingest") -> int:
     from flows.report import print_summary
     from warehouse import db
 
-    from spiders.portals import get
-    for key in args.portals or ():
-        get(key)  # an unknown portal is a usage error, before any flow run starts
-    if args.base_url:
-        if not args.portals or len(args.portals) != 1:
-            raise UsageError("--base-url needs exactly one --portal")
-        _check_reachable(args.base_url)
+    _check_portal_args(args)
     if args.mirror_size < 1:
         raise UsageError("--mirror-size must be at least 1")
     from flows.staging import check_run_lock
@@ -141,35 +146,16 @@ def cmd_serve(args) -> int:
 def cmd_check_portals(args) -> int:
     from flows.check import check_portals
     from flows.report import print_rows
-    from spiders.portals import get
+    from mirror.server import mirror_started
 
-    for key in args.portals or ():
-        get(key)
-    if args.base_url:
-        if not args.portals or len(args.portals) != 1:
-            raise UsageError("--base-url needs exactly one --portal")
-        _check_reachable(args.base_url)
-    with _maybe_mirror(args.mirror) as mirror_url:
+    _check_portal_args(args)
+    with mirror_started(args.mirror) as mirror_url:
         results = check_portals(args.portals, mirror_url=mirror_url, base_url=args.base_url)
     rows = [(r["portal"], "ok" if r["ok"] else "FAILED", r["listing_entries"], r["extraction"] or "-",
              r["body_chars"], ", ".join(r["missing"]) or "-", r["problem"] or "", r["url"] or "")
             for r in results]
     print_rows(["portal", "result", "listed", "extraction", "body chars", "missing", "problem", "article"], rows)
     return 0 if all(r["ok"] for r in results) else 1
-
-
-def _maybe_mirror(enabled: bool):
-    import contextlib
-
-    from mirror.server import Mirror
-    if not enabled:
-        return contextlib.nullcontext(None)
-
-    @contextlib.contextmanager
-    def started():
-        with Mirror() as m:
-            yield m.base_url
-    return started()
 
 
 def cmd_clean(args) -> int:

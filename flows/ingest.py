@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -29,7 +28,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows import batches, drift, staging
-from spiders.crawl import MANIFEST
+from mirror.server import mirror_started
+from spiders import crawl
 from spiders.portals import PORTALS, get as get_portal
 from warehouse import db, search
 from warehouse.loader import record_run
@@ -91,15 +91,10 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
                  settings: dict | None = None) -> dict:
     """Run the portal's spider in a child process (Scrapy's reactor cannot restart in-process).
     Returns the batch manifest; raises if the crawl did not complete."""
-    cmd = [sys.executable, "-m", "spiders.crawl", portal, "--batch-dir", str(batch_dir)]
-    for flag, value in (("--known-urls", known_file), ("--since", since), ("--until", until),
-                        ("--mirror-url", mirror_url), ("--base-url", base_url)):
-        if value:
-            cmd += [flag, str(value)]
-    for name, value in (settings or {}).items():
-        cmd += ["-s", f"{name}={value}"]
+    cmd = crawl.command(portal, batch_dir, known_urls=known_file, since=since, until=until,
+                        mirror_url=mirror_url, base_url=base_url, settings=settings)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_SECONDS)
-    if proc.returncode != 0 or not (batch_dir / MANIFEST).exists():
+    if proc.returncode != 0 or not (batch_dir / crawl.MANIFEST).exists():
         tail = (proc.stderr or "").strip().splitlines()[-3:]
         raise RuntimeError(f"crawl of {portal} failed (exit {proc.returncode}): {' | '.join(tail)}")
     manifest = staging.Batch(batch_dir).manifest
@@ -123,11 +118,8 @@ def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_
                              - datetime.fromisoformat(manifest["started_at"])).total_seconds()
             crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
                              started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
-                             since=since, until=until, message=None)
+                             since=since, until=until, message=None, duration_s=crawl_seconds)
             result = batches.load(con, batch, run_id, crawl_run, get_index)
-            result.seconds += crawl_seconds
-            con.execute("UPDATE crawl_runs SET duration_s = ? WHERE run_id = ? AND portal = ?",
-                        [round(result.seconds, 1), crawl_run["run_id"], crawl_run["portal"]])
             logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
                         result.new, result.near_duplicates, result.duplicates, result.rejected)
             results.append(result)
@@ -143,12 +135,12 @@ def _write_known(db_file: Path, root: Path, workdir: Path) -> Path:
     """The URL keys a crawl need not fetch: the warehouse's, plus those of batches staged but not
     yet loaded. When the warehouse is held by another process, the archive's keys stand in."""
     keys: set[str] = set()
+    staged = staging.pending(root)
     try:
         with contextlib.closing(db.connect(db_file, read_only=True)) as con:
             keys.update(batches.known_url_keys(con))
-        staged = staging.pending(root)
-    except FileNotFoundError:
-        staged = staging.pending(root)
+    except FileNotFoundError:  # no warehouse yet
+        pass
     except (db.WarehouseBusy, duckdb.CatalogException) as e:  # held open, or not yet created
         get_run_logger().warning("%s; crawling with the URL keys of the raw archive instead", e)
         staged = staging.complete(root)
@@ -157,16 +149,6 @@ def _write_known(db_file: Path, root: Path, workdir: Path) -> Path:
     path = workdir / "known_urls.txt"
     path.write_text("\n".join(sorted(keys)))
     return path
-
-
-@contextlib.contextmanager
-def _mirror(enabled: bool, size: int):
-    if not enabled:
-        yield None
-        return
-    from mirror.server import Mirror
-    with Mirror(size=size) as m:
-        yield m.base_url
 
 
 def run_ingest(portals: list[str] | None = None, since: date | None = None, until: date | None = None,
@@ -184,7 +166,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
     logger = get_run_logger()
 
     with staging.run_lock(db_file):
-        with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, _mirror(mirror, mirror_size) as served:
+        with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
             known = _write_known(db_file, root, Path(tmp))
             futures = {k: crawl_portal.submit(k, root / f"{run_id}-{k}", known, since, until,
                                               served or mirror_url, base_url, settings) for k in keys}

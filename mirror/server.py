@@ -8,6 +8,7 @@ domain scope is tested for real. The faults listed in DESIGN §6 are served on t
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import unicodedata
@@ -206,3 +207,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+@contextlib.contextmanager
+def mirror_started(enabled: bool, size: int = corpus.DEFAULT_ARTICLES_PER_PORTAL):
+    """The bundled mirror for the length of a block, when `enabled` (its base URL, else None)."""
+    if not enabled:
+        yield None
+        return
+    with Mirror(size=size) as m:
+        yield m.base_url

@@ -24,6 +24,19 @@ MANIFEST = "manifest.json"
 LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 32}
 
 
+def command(portal: str, batch_dir, *, known_urls=None, since=None, until=None, mirror_url=None,
+            base_url=None, settings: dict | None = None) -> list[str]:
+    """The argument list that runs this module for one portal (never a shell string)."""
+    cmd = [sys.executable, "-m", "spiders.crawl", portal, "--batch-dir", str(batch_dir)]
+    for flag, value in (("--known-urls", known_urls), ("--since", since), ("--until", until),
+                        ("--mirror-url", mirror_url), ("--base-url", base_url)):
+        if value:
+            cmd += [flag, str(value)]
+    for name, value in (settings or {}).items():
+        cmd += ["-s", f"{name}={value}"]
+    return cmd
+
+
 def _is_loopback(url: str | None) -> bool:
     if not url:
         return False

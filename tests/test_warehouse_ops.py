@@ -16,6 +16,7 @@ import pytest
 
 from flows import batches, staging
 from flows.ingest import ingest, run_flow
+from spiders import crawl
 from tests.conftest import REPO, run_cli
 from warehouse import db
 
@@ -87,8 +88,7 @@ LOADER = textwrap.dedent("""
 
 def stage_a_crawl(mirror, root, portal="hatinh"):
     batch_dir = root / f"20260101T000000000000Z-{portal}"
-    subprocess.run([sys.executable, "-m", "spiders.crawl", portal, "--batch-dir", str(batch_dir),
-                    "--mirror-url", mirror.base_url], check=True, cwd=REPO, timeout=300)
+    subprocess.run(crawl.command(portal, batch_dir, mirror_url=mirror.base_url), check=True, cwd=REPO, timeout=300)
     return staging.Batch(batch_dir)
 
 
@@ -148,8 +148,8 @@ def test_the_duckdb_shell_from_the_dependencies_opens_the_warehouse_read_only(tm
     db.connect(db_file).close()
     shell = shutil.which("duckdb", path=os.path.dirname(sys.executable))
     assert shell, "duckdb-cli is a dependency: its shell sits beside the interpreter"
-    out = subprocess.run([shell, "-readonly", str(db_file), "-c",
+    out = subprocess.run([shell, "-readonly", "-csv", "-noheader", str(db_file), "-c",
                           "SELECT max(version) FROM schema_migrations"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert str(db.migrations()[-1][0]) in out.stdout
+    assert out.stdout.strip() == str(db.migrations()[-1][0])
