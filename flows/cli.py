@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +54,10 @@ def _check_portal_args(args) -> None:
         if not args.portals or len(args.portals) != 1:
             raise UsageError("--base-url needs exactly one --portal")
         _check_reachable(args.base_url)
+    if getattr(args, "mirror_url", None):
+        if args.mirror or args.base_url:
+            raise UsageError("--mirror-url goes alone, without --mirror or --base-url")
+        _check_reachable(args.mirror_url, what="--mirror-url")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="portal key (repeatable; default: all, see `provnews portals`)")
         p.add_argument("--since", type=_day, required=since_required, help="only articles listed on or after (YYYY-MM-DD)")
         p.add_argument("--mirror", action="store_true", help="crawl the bundled portal mirror (started for the run)")
+        p.add_argument("--mirror-url", help="crawl a portal mirror already running here (see `provnews mirror`)")
         p.add_argument("--base-url", help="serve --portal P from this host (same paths)")
         p.add_argument("--mirror-size", type=int, default=200, help="articles per portal of the bundled mirror")
 
@@ -106,22 +113,62 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_ingest(args, flow_name="ingest") -> int:
-    from flows.ingest import backfill, ingest, run_flow
-    from flows.report import print_summary
+    from flows.staging import check_run_lock
     from warehouse import db
 
     _check_portal_args(args)
     if args.mirror_size < 1:
         raise UsageError("--mirror-size must be at least 1")
-    from flows.staging import check_run_lock
     check_run_lock(db.db_path(args.db))  # a clear line now, rather than a failed flow run
-    kwargs = dict(portals=args.portals, since=args.since, mirror=args.mirror, base_url=args.base_url,
-                  db_path=args.db, mirror_size=args.mirror_size)
+    return _in_own_session(args.argv, lambda: _run_flow(args, flow_name))
+
+
+OWN_SESSION = "PROVNEWS_IN_OWN_SESSION"  # set for the copy of a command run by _in_own_session
+
+
+def _in_own_session(argv: list[str], run) -> int:
+    """Run this command again in a child process in its own session, and pass Ctrl-C (SIGINT,
+    SIGTERM) on to it; in that child, call `run`.
+
+    Ctrl-C goes to the terminal's whole process group, and Prefect's temporary API server (a
+    uvicorn process) would stop on it mid-run. In its own session the run keeps its server; it
+    gets the signal from here alone, asks its crawls to stop cleanly, loads what was staged and
+    prints the summary. (A fresh interpreter rather than a fork: DuckDB and threads do not
+    survive forking.)"""
+    if os.environ.get(OWN_SESSION):
+        return run()
+    child = subprocess.Popen([sys.executable, "-m", "flows.cli", *argv], start_new_session=True,
+                             env={**os.environ, OWN_SESSION: "1"})
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, frame: child.send_signal(signum))
+    return child.wait()  # retried by Python when a signal handler has run
+
+
+def _run_flow(args, flow_name: str) -> int:
+    from flows.ingest import backfill, ingest, run_flow, stop_crawls
+    from flows.progress import backfill_progress
+    from flows.report import print_summary
+    from flows.staging import Job
+    from spiders.portals import PORTALS
+    from warehouse import db
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop_crawls)
+    kwargs = dict(portals=args.portals, since=args.since, mirror=args.mirror, mirror_url=args.mirror_url,
+                  base_url=args.base_url, db_path=args.db, mirror_size=args.mirror_size)
     if flow_name == "backfill":
-        report = run_flow(backfill, until=args.until, **kwargs)
+        progress_files = {k: Job.for_backfill(db.db_path(args.db), k, args.since, args.until).progress_file
+                          for k in args.portals or PORTALS}
+        with backfill_progress(progress_files) as show_final:
+            report = run_flow(backfill, until=args.until, **kwargs)
+            show_final(report)
     else:
         report = run_flow(ingest, **kwargs)
     print_summary(report)
+    if any(p.status == "interrupted" for p in report.portals.values()):
+        again = "run the same command again to resume" if flow_name == "backfill" else "the next run fetches the rest"
+        print(f"provnews: interrupted; what was fetched is kept, {again}", file=sys.stderr)
+        return 130
     return 0 if report.ok else 1
 
 
@@ -254,13 +301,9 @@ def cmd_portals(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from flows.cleaning import Unusable
-    from spiders.portals import UnknownPortal
-    from flows.staging import RunInProgress
-    from warehouse.db import WarehouseBusy
-
-    try:
+    def run():
         args = build_parser().parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         if args.command != "serve":
             # A terminal run prints its own summary (failed portals and drift alerts included);
             # Prefect's log lines and tracebacks would bury it. Served runs log to the UI in full.
@@ -269,6 +312,18 @@ def main(argv: list[str] | None = None) -> int:
                    "clean": cmd_clean, "sql": cmd_sql, "mirror": cmd_mirror, "portals": cmd_portals,
                    "reprocess": cmd_reprocess, "serve": cmd_serve, "check-portals": cmd_check_portals}
         return handler[args.command](args)
+    return _exit_status(run)
+
+
+def _exit_status(run) -> int:
+    """Run a command; known failures become one line on stderr and an exit status."""
+    from flows.cleaning import Unusable
+    from flows.staging import RunInProgress
+    from spiders.portals import UnknownPortal
+    from warehouse.db import WarehouseBusy
+
+    try:
+        return run()
     except (UsageError, UnknownPortal) as e:
         print(f"provnews: {e}", file=sys.stderr)
         return 2

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -41,6 +43,26 @@ CRAWL_RETRY_DELAYS = [int(s) for s in os.environ.get("PROVNEWS_CRAWL_RETRY_DELAY
 PortalKey = Literal[tuple(PORTALS)]  # a drop-down in the Prefect UI's Run form
 
 
+class CrawlInterrupted(RuntimeError):
+    """The crawl was stopped by a signal (Ctrl-C): not retried; a backfill resumes next call."""
+
+
+def _retry_unless_interrupted(task, task_run, state) -> bool:
+    return not isinstance(state.data, CrawlInterrupted)
+
+
+_running_crawls: set[subprocess.Popen] = set()
+_stop_requested = threading.Event()
+
+
+def stop_crawls(*_signal_args) -> None:
+    """Ask every running crawl to stop cleanly, as Ctrl-C does, and start no new one. The CLI
+    installs this as its SIGINT handler; the run then loads what was staged and reports."""
+    _stop_requested.set()
+    for proc in list(_running_crawls):
+        proc.send_signal(signal.SIGINT)
+
+
 class PortalsFailed(RuntimeError):
     """Raised at the end of a run in which some portal was not loaded; carries the report."""
 
@@ -53,7 +75,7 @@ class PortalsFailed(RuntimeError):
 @dataclass
 class PortalReport:
     portal: str
-    status: str = "pending"  # loaded | crawl_failed | staged (warehouse busy: loads next run)
+    status: str = "pending"  # loaded | crawl_failed | interrupted | staged (warehouse busy: loads next run)
     requests: int = 0
     listing_pages: int = 0
     pages: int = 0
@@ -85,18 +107,37 @@ def new_run_id() -> str:
 
 
 @task(name="crawl-portal", task_run_name="crawl-{portal}", retries=len(CRAWL_RETRY_DELAYS),
-      retry_delay_seconds=CRAWL_RETRY_DELAYS, cache_policy=NO_CACHE)
+      retry_delay_seconds=CRAWL_RETRY_DELAYS, retry_condition_fn=_retry_unless_interrupted,
+      cache_policy=NO_CACHE)
 def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: date | None,
                  until: date | None, mirror_url: str | None, base_url: str | None,
-                 settings: dict | None = None) -> dict:
+                 settings: dict | None = None, job: staging.Job | None = None) -> dict:
     """Run the portal's spider in a child process (Scrapy's reactor cannot restart in-process).
     Returns the batch manifest; raises if the crawl did not complete."""
     cmd = crawl.command(portal, batch_dir, known_urls=known_file, since=since, until=until,
-                        mirror_url=mirror_url, base_url=base_url, settings=settings)
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_SECONDS)
+                        mirror_url=mirror_url, base_url=base_url, settings=settings,
+                        jobdir=job.scrapy_dir if job else None)
+    if _stop_requested.is_set():
+        raise CrawlInterrupted(f"crawl of {portal} not started: the run was asked to stop")
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        _running_crawls.add(proc)
+        if _stop_requested.is_set():  # asked between the check above and now
+            proc.send_signal(signal.SIGINT)
+        try:
+            _, stderr = proc.communicate(timeout=CRAWL_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        finally:
+            _running_crawls.discard(proc)
+    if proc.returncode == crawl.INTERRUPTED:
+        raise CrawlInterrupted(f"crawl of {portal} stopped by a signal; "
+                               + ("the same backfill resumes it" if job else "the next run fetches the rest"))
     if proc.returncode != 0 or not (batch_dir / crawl.MANIFEST).exists():
-        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        tail = (stderr or "").strip().splitlines()[-3:]
         raise RuntimeError(f"crawl of {portal} failed (exit {proc.returncode}): {' | '.join(tail)}")
+    if job:
+        job.finish()
     manifest = staging.Batch(batch_dir).manifest
     get_run_logger().info("%s: %s requests, %s listing pages, %s pages staged", portal,
                           manifest["requests"], manifest["listing_pages"], manifest["pages"])
@@ -168,14 +209,22 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
     with staging.run_lock(db_file):
         with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
             known = _write_known(db_file, root, Path(tmp))
-            futures = {k: crawl_portal.submit(k, root / f"{run_id}-{k}", known, since, until,
-                                              served or mirror_url, base_url, settings) for k in keys}
+            # A backfill crawls as a resumable job, so that Ctrl-C loses no work; ingest runs
+            # are short and simply fetch again what an interrupted run did not stage.
+            jobs = {k: staging.Job.for_backfill(db_file, k, since, until) if flow_name == "backfill" else None
+                    for k in keys}
+            batch_dirs = {k: jobs[k].batch_dir(root, run_id, k) if jobs[k] else root / f"{run_id}-{k}"
+                          for k in keys}
+            futures = {k: crawl_portal.submit(k, batch_dirs[k], known, since, until, served or mirror_url,
+                                              base_url, settings, jobs[k]) for k in keys}
             for key, fut in futures.items():
                 fut.wait()
                 if fut.state.is_failed():
                     rep = report.portals[key]
-                    rep.status, rep.message = "crawl_failed", str(fut.state.message or "")[:500]
-                    logger.warning("portal %s failed: %s", key, rep.message)
+                    error = fut.state.result(raise_on_failure=False)
+                    rep.status = "interrupted" if isinstance(error, CrawlInterrupted) else "crawl_failed"
+                    rep.message = str(error)[:500]
+                    logger.warning("portal %s: %s", key, rep.message)
 
         pending = staging.pending(root)
         try:
@@ -188,11 +237,12 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                     rep.status, rep.message = "staged", f"{e}; the next run loads this portal's batch"
             publish(report)
             return report
+        this_run = {path.name: key for key, path in batch_dirs.items()}
         for batch, result in zip(pending, results):
-            rep = report.portals.get(result.portal)
-            if rep is None or not batch.batch_id.startswith(run_id):
+            if batch.batch_id not in this_run:
                 report.leftovers_loaded += 1
                 continue
+            rep = report.portals[this_run[batch.batch_id]]
             manifest = batch.manifest
             rep.status = "loaded"
             rep.requests, rep.listing_pages = manifest["requests"], manifest["listing_pages"]

@@ -7,6 +7,9 @@
     LOADED           written after the warehouse transaction committed
 
 Batches are never deleted: loaded ones are the raw archive that `provnews reprocess` reads.
+
+A backfill's crawl is a resumable `Job` under `data/jobs/`: Scrapy's JOBDIR plus the name of the
+batch it fills. Stopped by Ctrl-C, the same backfill run again carries on where it stopped.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ import fcntl
 import gzip
 import json
 import os
+import shutil
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Iterator
 
 from spiders.crawl import MANIFEST
 from spiders.pipelines import PAGES_FILE, URL_KEYS_FILE
+from spiders.progress import PROGRESS_FILE
 
 LOADED = "LOADED"
 
@@ -69,6 +75,47 @@ class Batch:
 
 def batches_root(db_file: Path) -> Path:
     return db_file.parent / "batches"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One portal's backfill over one date range, resumable until its crawl completes."""
+    path: Path
+
+    @classmethod
+    def for_backfill(cls, db_file: Path, portal: str, since: date, until: date | None) -> "Job":
+        return cls(db_file.parent / "jobs" / f"backfill-{portal}-{since}-{until or 'open'}")
+
+    @property
+    def scrapy_dir(self) -> Path:
+        return self.path / "scrapy"
+
+    @property
+    def progress_file(self) -> Path:
+        return self.scrapy_dir / PROGRESS_FILE
+
+    def batch_dir(self, root: Path, run_id: str, portal: str) -> Path:
+        """The batch this run's crawl fills: the interrupted one, renamed into this run, or a new
+        one. A batch killed mid-write (no clean `pages.jsonl.gz`) cannot be resumed: its job and
+        partial pages are dropped and the crawl starts afresh, which loses nothing."""
+        new = root / f"{run_id}-{portal}"
+        name_file = self.path / "batch"
+        old = root / name_file.read_text().strip() if name_file.exists() else None
+        resumable = (old is not None and (old / PAGES_FILE).exists() and not (old / MANIFEST).exists()
+                     and not (old / (PAGES_FILE + ".part")).exists())
+        if resumable:
+            os.replace(old, new)
+        else:
+            if old is not None and old.exists() and not (old / MANIFEST).exists():
+                shutil.rmtree(old)
+            shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
+        name_file.write_text(new.name)
+        return new
+
+    def finish(self) -> None:
+        """The crawl completed: its batch is staged, nothing is left to resume."""
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def complete(root: Path) -> list[Batch]:

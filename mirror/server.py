@@ -44,9 +44,10 @@ class Mirror:
     """The portal mirror. `start()` serves in a background thread; `serve_forever()` in front."""
 
     def __init__(self, size: int = corpus.DEFAULT_ARTICLES_PER_PORTAL, port: int = 0,
-                 slow_seconds: float = 1.5):
+                 slow_seconds: float = 1.5, latency_seconds: float = 0.0):
         self.size = size
         self.slow_seconds = slow_seconds
+        self.latency_seconds = latency_seconds  # added to every answer: a distant server, for tests
         # Operating faults a test can switch on and off between runs, by portal key:
         self.down: set[str] = set()        # every page answers 503, as a portal that is down
         self.redesigned: set[str] = set()  # every article page in the redesigned template
@@ -119,6 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, method: str, form: dict) -> None:
         m = self.mirror
         attempt = m._record(self.path)
+        if m.latency_seconds:
+            time.sleep(m.latency_seconds)
         url = urlsplit(self.path)
         if url.path == "/robots.txt":
             rules = "".join(f"Disallow: {p}\n" for p in ROBOTS_DISALLOW)

@@ -5,6 +5,9 @@ restarted inside a process, so the flow starts `python -m spiders.crawl ...` per
         [--until D] [--mirror-url URL | --base-url URL] [--jobdir DIR] [-s NAME=VALUE]...
 
 On success the batch directory holds `pages.jsonl.gz` and, written last, `manifest.json`.
+Exit status: 0 done, 1 did not finish, 3 no listing page could be fetched, 130 stopped by
+SIGINT/SIGTERM. With `--jobdir`, a stopped crawl resumes where it stopped when run again with the
+same job and batch directories (Scrapy's JOBDIR keeps the queue and the requests already seen).
 """
 
 from __future__ import annotations
@@ -19,17 +22,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 MANIFEST = "manifest.json"
+INTERRUPTED = 130  # exit status of a crawl stopped by a signal: resumable, not a failure to retry
 
 # Loopback targets (the mirror) need no politeness: it is our own server on this machine.
 LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 32}
 
 
 def command(portal: str, batch_dir, *, known_urls=None, since=None, until=None, mirror_url=None,
-            base_url=None, settings: dict | None = None) -> list[str]:
+            base_url=None, jobdir=None, settings: dict | None = None) -> list[str]:
     """The argument list that runs this module for one portal (never a shell string)."""
     cmd = [sys.executable, "-m", "spiders.crawl", portal, "--batch-dir", str(batch_dir)]
     for flag, value in (("--known-urls", known_urls), ("--since", since), ("--until", until),
-                        ("--mirror-url", mirror_url), ("--base-url", base_url)):
+                        ("--mirror-url", mirror_url), ("--base-url", base_url), ("--jobdir", jobdir)):
         if value:
             cmd += [flag, str(value)]
     for name, value in (settings or {}).items():
@@ -65,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.utils.project import get_project_settings
 
     from spiders.portal_spider import SPIDERS
+    from spiders.progress import counts, save_counts
 
     batch = Path(args.batch_dir)
     batch.mkdir(parents=True, exist_ok=True)
@@ -88,28 +93,26 @@ def main(argv: list[str] | None = None) -> int:
     process.crawl(crawler, **spider_args)
     process.start()
 
-    stats = crawler.stats.get_stats()
-    finish = stats.get("finish_reason", "unknown")
+    finish = crawler.stats.get_value("finish_reason", "unknown")
     manifest = {
         "portal": args.portal,
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "finish_reason": finish,
-        "requests": stats.get("downloader/request_count", 0),
-        "listing_pages": stats.get("provnews/listing_pages", 0),
-        "listing_entries": stats.get("provnews/listing_entries", 0),
-        "pages": stats.get("provnews/staged_pages", 0),
-        "fetch_rejects": stats.get("provnews/staged_rejects", 0),
-        "retries": stats.get("retry/count", 0),
+        **counts(crawler.stats, args.jobdir),
         "since": args.since, "until": args.until,
     }
     if finish == "finished" and not manifest["listing_pages"]:
         # Not one listing page: the portal is down or refuses us. Fail, so that the run says so.
         print(f"no listing page of {args.portal} could be fetched (see {batch / 'crawl.log'})", file=sys.stderr)
         return 3
+    # Stopped or broken off: leave no manifest, so the batch is never loaded as if complete.
+    if finish == "shutdown":
+        if args.jobdir:
+            save_counts(crawler.stats, args.jobdir)
+        print(f"crawl of {args.portal} stopped; resumable: {bool(args.jobdir)}", file=sys.stderr)
+        return INTERRUPTED
     if finish != "finished" or not (batch / "pages.jsonl.gz").exists():
-        # Interrupted (Ctrl-C, shutdown): leave no manifest, so the batch is never loaded as if
-        # it were complete.
         print(f"crawl of {args.portal} did not finish ({finish})", file=sys.stderr)
         return 1
     tmp = batch / (MANIFEST + ".part")

@@ -3,6 +3,9 @@
 The file is written as `pages.jsonl.gz.part` and renamed only once the spider has closed and the
 data is fsynced; the crawl runner then writes `manifest.json`, which is what marks a batch
 complete. A batch without a manifest is an interrupted crawl and is never loaded.
+
+A resumed crawl (Scrapy's JOBDIR, after Ctrl-C) finds the closed `pages.jsonl.gz` of its earlier
+part and appends to it as a further gzip member; gzip readers read the members as one stream.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ class StagingPipeline:
     def __init__(self, batch_dir: str):
         self.dir = Path(batch_dir)
         self.part = self.dir / (PAGES_FILE + ".part")
-        self.counts = {"page": 0, "reject": 0}
         self.url_keys: list[str] = []
 
     @classmethod
@@ -30,15 +32,24 @@ class StagingPipeline:
 
     def open_spider(self, spider):
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._raw = open(self.part, "wb")
+        self.stats = spider.crawler.stats
+        earlier = self.dir / PAGES_FILE
+        if earlier.exists():  # the closed file of an interrupted part: carry on after it
+            self.url_keys = (self.dir / URL_KEYS_FILE).read_text().split()
+            os.replace(earlier, self.part)
+            self._raw = open(self.part, "ab")
+        else:
+            self._raw = open(self.part, "wb")
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=5)
 
     def process_item(self, item, spider):
         record = dataclasses.asdict(item)
         self._gz.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
-        self.counts[record["kind"]] += 1
         if record["kind"] == "page":
             self.url_keys.append(record["url_key"])
+            self.stats.inc_value("provnews/staged_pages")
+        else:
+            self.stats.inc_value("provnews/staged_rejects")
         return item
 
     def close_spider(self, spider):
@@ -48,5 +59,3 @@ class StagingPipeline:
         self._raw.close()
         (self.dir / URL_KEYS_FILE).write_text("".join(k + "\n" for k in self.url_keys))
         os.replace(self.part, self.dir / PAGES_FILE)
-        spider.crawler.stats.set_value("provnews/staged_pages", self.counts["page"])
-        spider.crawler.stats.set_value("provnews/staged_rejects", self.counts["reject"])

@@ -87,23 +87,56 @@ class PortalSpider(scrapy.Spider):
         # Listings are newest first: a page with nothing unknown (a scheduled run reaching what
         # it already has), or whose last entry is older than --since, ends this category's walk.
         # (The last entry, not the first: portals pin old posts at the top.)
+        walk = self.walks.setdefault(category, {"oldest": None, "done": False})
+        if listed:
+            walk["oldest"] = listed.date().isoformat()
         if unknown == 0 or (self.since and listed and listed.date() < self.since):
             self.crawler.stats.inc_value("provnews/walks_stopped_early")
+            walk["done"] = True
             return
         if page >= self.settings.getint("PROVNEWS_MAX_LISTING_PAGES"):
             self.crawler.stats.inc_value("provnews/walks_capped")
+            walk["done"] = True
             return
         yield from self.next_page(response, category, page)
+
+    @property
+    def walks(self) -> dict:
+        """Per category: the oldest listed day reached and whether the walk has ended. Kept in
+        `self.state`, which Scrapy saves in the JOBDIR, so a resumed crawl knows its progress."""
+        if not hasattr(self, "state"):
+            self.state = {}
+        return self.state.setdefault("walks", {})
+
+    def coverage(self) -> float | None:
+        """The share of the --since..--until range the category walks have covered: a backfill's
+        progress, since nobody knows the page count in advance. None without --since."""
+        if not self.since:
+            return None
+        until = self.until or date.today()
+        span = max((until - self.since).days, 1)
+        shares = []
+        for category in self.portal.categories:
+            walk = self.walks.get(category) or {"oldest": None, "done": False}
+            if walk["done"]:
+                shares.append(1.0)
+            elif walk["oldest"]:
+                shares.append(min(max((until - date.fromisoformat(walk["oldest"])).days / span, 0.0), 1.0))
+            else:
+                shares.append(0.0)
+        return sum(shares) / len(shares)
 
     def next_page(self, response, category: str, page: int):
         listing = self.portal.listing
         target = response.css(listing.next_page).get()
         if not target:
+            self.walks[category]["done"] = True
             return
         kwargs = {"category": category, "page": page + 1}
         if listing.pagination == "postback":
             m = _POSTBACK.search(target)
             if not m:
+                self.walks[category]["done"] = True
                 return
             yield FormRequest.from_response(
                 response, formcss=listing.form, dont_click=True, callback=self.parse_listing,

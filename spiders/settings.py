@@ -34,3 +34,4 @@ LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.PortalScopeMiddleware": 90}
 ITEM_PIPELINES = {"spiders.pipelines.StagingPipeline": 500}
+EXTENSIONS = {"spiders.progress.ProgressFile": 500}  # only with JOBDIR (resumable backfills)
