@@ -12,6 +12,8 @@ from typing import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import pyarrow as pa
+
 from flows.cleaning import Unusable, clean_page
 from flows.dedupe import DEFAULTS, DedupeSettings, NearDuplicateIndex, article_id, content_hash, sentences
 from flows.staging import Batch
@@ -46,10 +48,17 @@ class BatchResult:
 
 
 def _in_warehouse(con, column: str, table: str, values: list[str]) -> dict[str, str]:
+    """{value: article_id} for the values the warehouse has. The values go in as an Arrow table:
+    DuckDB converts a Python list parameter element by element, over ten times slower."""
     if not values:
         return {}
-    rows = con.execute(f"SELECT {column}, article_id FROM {table} WHERE {column} IN (SELECT unnest(?))",
-                       [values]).fetchall()
+    wanted = pa.table({"value": pa.array(values, pa.string())})
+    con.register("wanted_values", wanted)
+    try:
+        rows = con.execute(f"SELECT {column}, article_id FROM {table} "
+                           f"WHERE {column} IN (SELECT value FROM wanted_values)").fetchall()
+    finally:
+        con.unregister("wanted_values")
     return dict(rows)
 
 
@@ -86,11 +95,14 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
                                     url_key=key, stage=stage, reason=reason, http_status=status,
                                     detail=detail, transient=is_transient(reason), seen_at=now))
 
-    records = list(batch.records())
-    keys = [r["url_key"] for r in records if r.get("url_key")]
-    known = _in_warehouse(con, "url_key", "article_urls", keys)
+    if manifest.get("timed_out"):
+        reject(f"https://{portal.home}/", None, "crawl", "crawl_timeout", None,
+               f"the crawl stopped at PROVNEWS_CRAWL_TIMEOUT after {manifest['requests']} requests; "
+               "the next run fetches the rest")
+    # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
+    known = _in_warehouse(con, "url_key", "article_urls", batch.url_keys())
     cleaned = []
-    for rec in records:
+    for rec in batch.records():
         if rec["kind"] == "reject":
             reject(rec["url"], rec.get("url_key"), rec["stage"], rec["reason"], rec.get("http_status"),
                    rec.get("detail", ""))
@@ -105,7 +117,7 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
         except Unusable as e:
             reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
             continue
-        cleaned.append((rec, art, content_hash(art.lead, art.body)))
+        cleaned.append(({"url_key": rec["url_key"], "url": rec["url"]}, art, content_hash(art.lead, art.body)))
 
     originals = _in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
     # Earliest first, so that within a batch the original of a group is the first one seen.

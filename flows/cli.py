@@ -120,23 +120,21 @@ def cmd_ingest(args, flow_name="ingest") -> int:
     if args.mirror_size < 1:
         raise UsageError("--mirror-size must be at least 1")
     check_run_lock(db.db_path(args.db))  # a clear line now, rather than a failed flow run
-    return _in_own_session(args.argv, lambda: _run_flow(args, flow_name))
+    return _run_flow(args, flow_name)
 
 
 OWN_SESSION = "PROVNEWS_IN_OWN_SESSION"  # set for the copy of a command run by _in_own_session
 
 
-def _in_own_session(argv: list[str], run) -> int:
+def _in_own_session(argv: list[str]) -> int:
     """Run this command again in a child process in its own session, and pass Ctrl-C (SIGINT,
-    SIGTERM) on to it; in that child, call `run`.
+    SIGTERM) on to it.
 
     Ctrl-C goes to the terminal's whole process group, and Prefect's temporary API server (a
     uvicorn process) would stop on it mid-run. In its own session the run keeps its server; it
     gets the signal from here alone, asks its crawls to stop cleanly, loads what was staged and
-    prints the summary. (A fresh interpreter rather than a fork: DuckDB and threads do not
-    survive forking.)"""
-    if os.environ.get(OWN_SESSION):
-        return run()
+    prints the summary. This process imports nothing heavy: it only waits. (A fresh interpreter
+    rather than a fork: DuckDB and threads do not survive forking.)"""
     child = subprocess.Popen([sys.executable, "-m", "flows.cli", *argv], start_new_session=True,
                              env={**os.environ, OWN_SESSION: "1"})
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -301,9 +299,16 @@ def cmd_portals(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    def run():
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
         args = build_parser().parse_args(argv)
-        args.argv = list(sys.argv[1:] if argv is None else argv)
+    except UsageError as e:
+        print(f"provnews: {e}", file=sys.stderr)
+        return 2
+    if args.command in ("ingest", "backfill") and not os.environ.get(OWN_SESSION):
+        return _in_own_session(argv)
+
+    def run():
         if args.command != "serve":
             # A terminal run prints its own summary (failed portals and drift alerts included);
             # Prefect's log lines and tracebacks would bury it. Served runs log to the UI in full.

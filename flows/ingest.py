@@ -33,10 +33,13 @@ from flows import batches, drift, staging
 from mirror.server import mirror_started
 from spiders import crawl
 from spiders.portals import PORTALS, get as get_portal
+from spiders.settings import CLOSESPIDER_TIMEOUT
 from warehouse import db, search
 from warehouse.loader import record_run
 
-CRAWL_TIMEOUT_SECONDS = 6 * 3600  # a portal's crawl that takes longer is stopped
+# A crawl stops itself at PROVNEWS_CRAWL_TIMEOUT (Scrapy's CLOSESPIDER_TIMEOUT) and keeps what
+# it fetched; a crawl still running this long after that is hung, and is killed.
+CRAWL_KILL_SECONDS = CLOSESPIDER_TIMEOUT + 600
 # A failed crawl (the portal down, the child killed) is tried again after these pauses.
 CRAWL_RETRY_DELAYS = [int(s) for s in os.environ.get("PROVNEWS_CRAWL_RETRY_DELAYS", "30,120").split(",") if s]
 
@@ -124,7 +127,7 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
         if _stop_requested.is_set():  # asked between the check above and now
             proc.send_signal(signal.SIGINT)
         try:
-            _, stderr = proc.communicate(timeout=CRAWL_TIMEOUT_SECONDS)
+            _, stderr = proc.communicate(timeout=CRAWL_KILL_SECONDS)
         except subprocess.TimeoutExpired:
             proc.kill()
             raise

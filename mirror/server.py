@@ -51,6 +51,9 @@ class Mirror:
         # Operating faults a test can switch on and off between runs, by portal key:
         self.down: set[str] = set()        # every page answers 503, as a portal that is down
         self.redesigned: set[str] = set()  # every article page in the redesigned template
+        # Listing faults by "portal/category": "thousands_of_links" (page 1 also lists 2,000
+        # pages that do not exist), "endless_pagination" (a next page, with new links, forever).
+        self.listing_faults: dict[str, str] = {}
         self.layouts = {k: cls(size) for k, cls in LAYOUTS.items()}
         self.domains = {}
         for key, site in corpus.SITES.items():
@@ -153,6 +156,16 @@ class _Handler(BaseHTTPRequestHandler):
         if cat not in [c for c, _ in layout.site.categories]:
             return self._send(404, b"<html><body>not found</body></html>")
         indices, pages = corpus.listing(portal, cat, page, m.size)
+        fault = m.listing_faults.get(f"{portal}/{cat}")
+        fake: list[tuple[str, str, object]] = []
+        if fault == "thousands_of_links" and page == 1:
+            fake = [(f"/{domain}/{cat}/khong-ton-tai-{n}.htm", f"Tin {n}", corpus.published_at(0, m.size))
+                    for n in range(2000)]
+        elif fault == "endless_pagination":
+            if page > pages:
+                fake = [(f"/{domain}/{cat}/trang-{page}-{n}.htm", f"Tin {n}", corpus.published_at(0, m.size))
+                        for n in range(2)]
+            pages = 10**9
         if page > pages:
             return self._send(404, b"<html><body>not found</body></html>")
         entries = []
@@ -163,6 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
             if corpus.reposted(portal, i):
                 other = next(c for c, _ in layout.site.categories if c != a.category)
                 entries.append((self._href(domain, layout.article_path(a, category=other)), a.title, a.published))
+        entries += fake
         extra = ""
         if portal == "yenbai" and page == 2:
             # A link into a section robots.txt forbids: a polite spider never requests it.

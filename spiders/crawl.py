@@ -102,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         **counts(crawler.stats, args.jobdir),
         "since": args.since, "until": args.until,
     }
+    if finish == "closespider_timeout":
+        # The portal's crawl reached PROVNEWS_CRAWL_TIMEOUT: what was fetched is complete pages,
+        # so the batch loads; the load records the timeout, and the next run fetches the rest.
+        finish = "finished"
+        manifest["timed_out"] = True
     if finish == "finished" and not manifest["listing_pages"]:
         # Not one listing page: the portal is down or refuses us. Fail, so that the run says so.
         print(f"no listing page of {args.portal} could be fetched (see {batch / 'crawl.log'})", file=sys.stderr)

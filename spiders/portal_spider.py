@@ -12,8 +12,9 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
-from twisted.web._newclient import ResponseFailed
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from spiders.dates import parse_day, parse_vn_datetime
 from spiders.items import PageItem, RejectItem
@@ -43,7 +44,6 @@ class PortalSpider(scrapy.Spider):
         self.known = set(Path(known_urls).read_text().split()) if known_urls else set()
         self.since: date | None = parse_day(since) if since else None
         self.until: date | None = parse_day(until) if until else None
-        self.seen: set[str] = set()
 
     # ------------------------------------------------------------------ listing pages
 
@@ -81,7 +81,7 @@ class PortalSpider(scrapy.Spider):
             if limit and len(self.seen) >= limit:
                 continue
             self.seen.add(key)
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, dont_filter=True,
                                  meta={"stage": "fetch", "url_key": key, "category": category,
                                        "listed_date": listed.isoformat() if listed else None})
         # Listings are newest first: a page with nothing unknown (a scheduled run reaching what
@@ -97,8 +97,22 @@ class PortalSpider(scrapy.Spider):
         if page >= self.settings.getint("PROVNEWS_MAX_LISTING_PAGES"):
             self.crawler.stats.inc_value("provnews/walks_capped")
             walk["done"] = True
+            # A pagination that never ends, or a portal deeper than the bound: say so in rejects.
+            yield RejectItem(self.portal.key, self.scope.to_logical(response.url), None, "listing",
+                             "listing_walk_capped", response.status,
+                             f"category {category}: stopped after {page} pages (PROVNEWS_MAX_LISTING_PAGES)")
             return
         yield from self.next_page(response, category, page)
+
+    @property
+    def seen(self) -> set[str]:
+        """URL keys of the articles requested. Article requests skip Scrapy's duplicate filter
+        (so that a redirect loop ends at REDIRECT_MAX_TIMES with a reject, instead of being
+        dropped unseen when it comes back to its first URL): this set is what keeps each article
+        to one request, and it is kept in `self.state` so that a resumed crawl knows it too."""
+        if not hasattr(self, "state"):
+            self.state = {}
+        return self.state.setdefault("seen", set())
 
     @property
     def walks(self) -> dict:
@@ -193,14 +207,22 @@ def classify_failure(failure) -> tuple[str, int | None]:
         return "offsite", None
     if failure.check(IgnoreRequest):
         msg = str(failure.value).lower()
-        return ("robots_disallowed" if "robots" in msg else "ignored"), None
+        if "robots" in msg:
+            return "robots_disallowed", None
+        if "max redirections" in msg:
+            return "too_many_redirects", None
+        if "download_maxsize" in msg:  # a compressed body that inflates past the cap
+            return "too_large", None
+        return "ignored", None
+    if failure.check(CancelledError):  # the download handler cancels a body past DOWNLOAD_MAXSIZE
+        return "too_large", None
     if failure.check(TimeoutError, TCPTimedOutError):
         return "timeout", None
     if failure.check(DNSLookupError):
         return "dns_error", None
     if failure.check(ConnectionRefusedError):
         return "connection_refused", None
-    if failure.check(ResponseFailed):
+    if failure.check(ResponseFailed, ResponseNeverReceived):  # reset, or closed mid-body
         return "connection_lost", None
     return failure.type.__name__.lower(), None
 

@@ -1,12 +1,24 @@
 """Scrapy settings: polite by default. Each is overridable (`-s NAME=value`, or the flow's
-crawl options); runs against a loopback mirror relax the delay and concurrency only."""
+crawl options); runs against a loopback mirror relax the delay and concurrency only.
+
+The bounds, and the user agent, are also read from PROVNEWS_* environment variables, so that a
+deployment sets them once for every crawl (see the README's table of bounds)."""
+
+import os
+
+
+def _env(name: str, default):
+    value = os.environ.get(name)
+    return default if value in (None, "") else type(default)(value)
+
 
 BOT_NAME = "provnews"
 SPIDER_MODULES = ["spiders.portal_spider"]
 NEWSPIDER_MODULE = "spiders.portal_spider"
 
 # Identify ourselves: a project name and a URL where portal operators can reach us.
-USER_AGENT = "provnews/0.1 (+https://github.com/provnews/provnews; provincial news research crawler)"
+USER_AGENT = _env("PROVNEWS_USER_AGENT",
+                  "provnews/0.1 (+https://github.com/provnews/provnews; provincial news research crawler)")
 ROBOTSTXT_OBEY = True
 
 # Politeness: about one request per second per portal.
@@ -17,15 +29,16 @@ RANDOMIZE_DOWNLOAD_DELAY = True
 
 # Transient failures are retried; 5xx and timeouts are what portals do under load.
 RETRY_ENABLED = True
-RETRY_TIMES = 3
+RETRY_TIMES = _env("PROVNEWS_RETRY_TIMES", 3)
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
-# Bounds: no page may hang the crawl or exhaust memory.
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+# Bounds: no page may hang the crawl or exhaust memory, no portal may hold a run forever.
+DOWNLOAD_TIMEOUT = _env("PROVNEWS_DOWNLOAD_TIMEOUT", 30)                 # seconds per request
+DOWNLOAD_MAXSIZE = _env("PROVNEWS_DOWNLOAD_MAXSIZE", 8 * 1024 * 1024)    # bytes, after decompression too
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
-REDIRECT_MAX_TIMES = 5
-PROVNEWS_MAX_LISTING_PAGES = 2000  # per category walk; a pagination that never ends stops here
+REDIRECT_MAX_TIMES = _env("PROVNEWS_MAX_REDIRECTS", 5)
+CLOSESPIDER_TIMEOUT = _env("PROVNEWS_CRAWL_TIMEOUT", 6 * 3600)         # seconds per portal's crawl
+PROVNEWS_MAX_LISTING_PAGES = _env("PROVNEWS_MAX_LISTING_PAGES", 2000)  # per category walk
 PROVNEWS_MAX_ARTICLES = 0          # article pages per crawl, 0 = no limit (check-portals uses 1)
 
 COOKIES_ENABLED = True  # ASP.NET postbacks carry session state

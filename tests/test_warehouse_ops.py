@@ -153,3 +153,63 @@ def test_the_duckdb_shell_from_the_dependencies_opens_the_warehouse_read_only(tm
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(db.migrations()[-1][0])
+
+
+RUN_THEN_STALL = textwrap.dedent("""
+    import sys, time
+    from flows import batches
+
+    stage, db_file, mirror_url = sys.argv[1:4]
+    if stage == "cleaning":  # stall after a few pages have been cleaned, before any commit
+        clean_page, cleaned = batches.clean_page, []
+        def clean_then_stall(*args, **kwargs):
+            cleaned.append(1)
+            if len(cleaned) == 20:  # (not print: the flow's log_prints would take it)
+                sys.stdout.write("cleaning" + chr(10))
+                sys.stdout.flush()
+                time.sleep(600)
+            return clean_page(*args, **kwargs)
+        batches.clean_page = clean_then_stall
+
+    from flows.ingest import ingest
+    ingest(portals=["caobang", "hatinh"], mirror_url=mirror_url, db_path=db_file)
+""")
+
+
+@pytest.mark.parametrize("stage", ["crawl", "cleaning"])
+def test_a_run_killed_during_the_crawl_or_the_cleaning_loses_and_duplicates_nothing(stage, tmp_path):
+    """SIGKILL to the run's whole process group (flow, crawls, Prefect's server), then the
+    next run: the warehouse equals an uninterrupted run's."""
+    import time
+
+    from mirror.server import Mirror
+
+    with Mirror(size=60, slow_seconds=0.3, latency_seconds=0.02) as m:
+        reference = tmp_path / "reference" / "w.duckdb"
+        ingest(portals=PORTALS, mirror_url=m.base_url, db_path=str(reference))
+
+        db_file = tmp_path / "w.duckdb"
+        run = subprocess.Popen([sys.executable, "-c", RUN_THEN_STALL, stage, str(db_file), m.base_url],
+                               cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True)
+        if stage == "cleaning":
+            assert run.stdout.readline().strip() == "cleaning"
+        else:
+            m.hits.clear()
+            deadline = time.monotonic() + 120
+            while sum(m.hits.values()) < 60 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        root = staging.batches_root(db_file)
+        if stage == "cleaning":
+            assert len(staging.pending(root)) == 2  # both crawls staged, neither loaded
+        else:
+            assert not staging.complete(root)  # the killed crawls left no batch that could load
+
+        again = run_flow(ingest, portals=PORTALS, mirror_url=m.base_url, db_path=str(db_file))
+        assert again.ok
+        assert again.leftovers_loaded == (2 if stage == "cleaning" else 0)
+        assert article_ids(db_file) == article_ids(reference)
+        with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+            assert con.execute("SELECT count(*) - count(DISTINCT url_key) FROM article_urls").fetchone() == (0,)
+            assert con.execute("SELECT count(*) FROM loaded_batches").fetchone()[0] == (4 if stage == "cleaning" else 2)

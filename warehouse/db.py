@@ -61,6 +61,13 @@ def lock_wait_seconds() -> float:
     return float(os.environ.get("PROVNEWS_LOCK_WAIT") or DEFAULT_LOCK_WAIT_SECONDS)
 
 
+def _config(read_only: bool) -> dict:
+    # DuckDB's default memory limit is 80 % of the machine, and it keeps what it used: the
+    # full-text index rebuild alone would hold a gigabyte at 50,000 articles. A writer spills to
+    # disk past this limit instead. Readers (analysts' queries) keep DuckDB's default.
+    return {} if read_only else {"memory_limit": os.environ.get("PROVNEWS_DUCKDB_MEMORY", "256MB")}
+
+
 def connect(path=None, *, read_only: bool = False, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (created and migrated if need be when writing)."""
     p = db_path(path)
@@ -72,7 +79,7 @@ def connect(path=None, *, read_only: bool = False, wait_seconds: float | None = 
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            con = duckdb.connect(str(p), read_only=read_only)
+            con = duckdb.connect(str(p), read_only=read_only, config=_config(read_only))
             break
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
