@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import base64
 import functools
-import itertools
-import multiprocessing
-import os
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
-from typing import Callable, Iterator
+from typing import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -80,53 +76,6 @@ def index_loader(con) -> Callable[[], NearDuplicateIndex]:
     return functools.cache(lambda: load_index(con))
 
 
-# Cleaning (with the text normalisation de-duplication needs) is most of a load's work and
-# each page's is independent: a big batch is cleaned by a pool of processes, a chunk at a time.
-CLEAN_WORKERS = int(os.environ.get("PROVNEWS_CLEAN_WORKERS") or os.cpu_count() or 1)
-POOL_FROM_PAGES = 500  # smaller batches are cleaned in this process: starting workers costs ~1 s
-CHUNK_PAGES = 256
-
-
-@functools.cache
-def _hashing() -> NearDuplicateIndex:
-    return NearDuplicateIndex()  # only its MinHash permutations and passage settings are used
-
-
-def clean_record(portal_key: str, rec: dict):
-    """One fetched page: (article, content hash, MinHash values, passage fingerprints), or the
-    Unusable it raised. Everything here depends on the page alone."""
-    try:
-        art = clean_page(base64.b64decode(rec["body_b64"]), portal=get_portal(portal_key), url=rec["url"],
-                         content_type=rec["headers"].get("Content-Type"), listed_date=rec.get("listed_date"))
-    except Unusable as e:
-        return e
-    folded = sentences(f"{art.lead or ''}\n{art.body}")
-    return (art, content_hash(art.lead, art.body), _hashing().signature(folded).hashvalues,
-            _hashing().fingerprints(folded))
-
-
-@functools.cache
-def _pool() -> ProcessPoolExecutor:
-    # spawn, not fork: the flow process holds DuckDB and Prefect threads, which forking breaks.
-    return ProcessPoolExecutor(CLEAN_WORKERS, mp_context=multiprocessing.get_context("spawn"))
-
-
-def cleaned_pages(batch: Batch, portal_key: str, known) -> Iterator[tuple[dict, object]]:
-    """Each record of the batch, in order, with what cleaning made of it: None for a reject
-    record or a page the warehouse has, else `clean_record`'s result. Page bodies are dropped
-    once cleaned."""
-    parallel = CLEAN_WORKERS > 1 and len(batch.url_keys()) >= POOL_FROM_PAGES
-    records = batch.records()
-    while chunk := list(itertools.islice(records, CHUNK_PAGES)):
-        todo = [r for r in chunk if r["kind"] == "page" and r["url_key"] not in known]
-        work = functools.partial(clean_record, portal_key)
-        outcomes = dict(zip(map(id, todo), _pool().map(work, todo, chunksize=16) if parallel else map(work, todo)))
-        for rec in chunk:
-            outcome = outcomes.get(id(rec))
-            rec.pop("body_b64", None)
-            yield rec, outcome
-
-
 def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicateIndex],
             seen_at: datetime | None = None) -> tuple[dict[str, list[dict]], BatchResult, list]:
     """The batch's rows for every table, its figures, and the near-duplicate groups it re-roots.
@@ -153,25 +102,29 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
     # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
     known = _in_warehouse(con, "url_key", "article_urls", batch.url_keys())
     cleaned = []
-    for rec, outcome in cleaned_pages(batch, portal.key, known):
+    for rec in batch.records():
         if rec["kind"] == "reject":
             reject(rec["url"], rec.get("url_key"), rec["stage"], rec["reason"], rec.get("http_status"),
                    rec.get("detail", ""))
             continue
         result.pages += 1
-        if outcome is None:  # the warehouse has this URL
+        if rec["url_key"] in known:
             result.already_known += 1
-        elif isinstance(outcome, Unusable):
-            reject(rec["url"], rec["url_key"], "clean", outcome.reason, rec["status"], outcome.detail)
-        else:
-            cleaned.append((rec, *outcome))
+            continue
+        try:
+            art = clean_page(base64.b64decode(rec["body_b64"]), portal=portal, url=rec["url"],
+                             content_type=rec["headers"].get("Content-Type"), listed_date=rec.get("listed_date"))
+        except Unusable as e:
+            reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
+            continue
+        cleaned.append(({"url_key": rec["url_key"], "url": rec["url"]}, art, content_hash(art.lead, art.body)))
 
-    originals = _in_warehouse(con, "content_hash", "articles", [c[2] for c in cleaned])
+    originals = _in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
     # Earliest first, so that within a batch the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
     index = get_index() if cleaned else None  # a run with nothing new never reads the index
     by_id: dict[str, dict] = {}
-    for rec, art, digest, hashvalues, fingerprints in cleaned:
+    for rec, art, digest in cleaned:
         key = rec["url_key"]
         if digest in originals:
             result.duplicates += 1
@@ -182,7 +135,9 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
             result.new += 1
             result.fallback += art.extraction == "fallback"
             published = datetime.fromisoformat(art.published_at) if art.published_at else None
-            mh = index.minhash(hashvalues)
+            folded = sentences(f"{art.lead or ''}\n{art.body}")
+            mh = index.signature(folded)
+            fingerprints = index.fingerprints(folded)
             verdict = index.judge(mh, fingerprints, published)
             if verdict.reroot:
                 reroots.append((verdict.reroot, aid, verdict.similarity))

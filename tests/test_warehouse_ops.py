@@ -213,20 +213,3 @@ def test_a_run_killed_during_the_crawl_or_the_cleaning_loses_and_duplicates_noth
         with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
             assert con.execute("SELECT count(*) - count(DISTINCT url_key) FROM article_urls").fetchone() == (0,)
             assert con.execute("SELECT count(*) FROM loaded_batches").fetchone()[0] == (4 if stage == "cleaning" else 2)
-
-
-def test_cleaning_in_worker_processes_gives_the_same_rows(mirror, tmp_path, monkeypatch):
-    from datetime import datetime, timezone
-    batch = stage_a_crawl(mirror, tmp_path / "batches")
-    seen_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    prepared = {}
-    for workers in (1, 2):
-        monkeypatch.setattr(batches, "CLEAN_WORKERS", workers)
-        monkeypatch.setattr(batches, "POOL_FROM_PAGES", 0)  # the pool even for this small batch
-        with contextlib.closing(db.connect(tmp_path / f"w{workers}.duckdb")) as con:
-            rows, result, _ = batches.prepare(con, batch, "r1", batches.index_loader(con), seen_at=seen_at)
-        prepared[workers] = (rows, result)
-    assert prepared[2][1].new > 0
-    for table, rows in prepared[1][0].items():  # (a set's order may differ after pickling)
-        assert sorted(rows, key=repr) == sorted(prepared[2][0][table], key=repr), table
-    assert prepared[1][1] == prepared[2][1]
