@@ -98,7 +98,7 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
     if manifest.get("timed_out"):
         reject(f"https://{portal.home}/", None, "crawl", "crawl_timeout", None,
                f"the crawl stopped at PROVNEWS_CRAWL_TIMEOUT after {manifest['requests']} requests; "
-               "the next run fetches the rest")
+               "articles listed past that point were not fetched")
     # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
     known = _in_warehouse(con, "url_key", "article_urls", batch.url_keys())
     cleaned = []

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if finish == "closespider_timeout":
         # The portal's crawl reached PROVNEWS_CRAWL_TIMEOUT: what was fetched is complete pages,
-        # so the batch loads; the load records the timeout, and the next run fetches the rest.
+        # so the batch loads, and the load records the timeout as a reject.
         finish = "finished"
         manifest["timed_out"] = True
     if finish == "finished" and not manifest["listing_pages"]:
