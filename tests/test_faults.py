@@ -120,3 +120,19 @@ def test_every_fault_ends_loaded_or_rejected_with_its_reason(tmp_path, monkeypat
               f"{len(cases) - len(assigned)} mirror fault pages, 2 listing faults); loaded as owed {loaded_ok}, "
               f"rejected with reason as owed {rejected_ok + 2}; lost {len(lost)}; duplicated {duplicated}; "
               f"run {seconds:.1f} s; peak memory {peak_mb:.0f} MB (largest process)")
+
+
+def test_a_crawl_that_reaches_its_time_bound_stops_and_keeps_what_it_fetched(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROVNEWS_CRAWL_TIMEOUT", "3")
+    db_file = tmp_path / "w.duckdb"
+    with Mirror(size=300, slow_seconds=0.3, latency_seconds=0.3) as mirror:  # ≈ 15 s unbounded
+        started = time.monotonic()
+        report = run_flow(ingest, portals=[PORTAL], mirror_url=mirror.base_url, db_path=str(db_file))
+        seconds = time.monotonic() - started
+    rep = report.portals[PORTAL]
+    assert rep.status == "loaded" and 0 < rep.new < 250
+    assert rep.reasons.get("crawl_timeout") == 1
+    assert seconds < 40
+    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+        assert con.execute("SELECT stage, reason FROM last_run_rejects WHERE reason = 'crawl_timeout'"
+                           ).fetchall() == [("crawl", "crawl_timeout")]
