@@ -98,7 +98,7 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
     if manifest.get("timed_out"):
         reject(f"https://{portal.home}/", None, "crawl", "crawl_timeout", None,
                f"the crawl stopped at PROVNEWS_CRAWL_TIMEOUT after {manifest['requests']} requests; "
-               "articles listed past that point were not fetched")
+               "the next crawl walks on past what it knows to fetch the rest")
     # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
     known = _in_warehouse(con, "url_key", "article_urls", batch.url_keys())
     cleaned = []
@@ -212,3 +212,16 @@ def known_url_keys(con) -> list[str]:
     rows = con.execute("SELECT url_key FROM article_urls UNION "
                        "SELECT url_key FROM rejects WHERE url_key IS NOT NULL AND NOT transient").fetchall()
     return [k for (k,) in rows]
+
+
+def cut_short(con) -> set[str]:
+    """Portals whose latest loaded crawl stopped at its time bound. Their next crawl walks on
+    past listing pages it already knows: the articles listed after the stopping point are older
+    than those, and an incremental walk would never reach them."""
+    rows = con.execute("""
+        SELECT c.portal FROM crawl_runs c
+        WHERE c.status = 'loaded'
+          AND c.run_id = (SELECT max(run_id) FROM crawl_runs WHERE portal = c.portal AND status = 'loaded')
+          AND EXISTS (SELECT 1 FROM rejects r WHERE r.portal = c.portal AND r.reason = 'crawl_timeout'
+                      AND r.run_id >= c.run_id)""").fetchall()
+    return {portal for (portal,) in rows}

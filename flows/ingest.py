@@ -175,14 +175,17 @@ def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_
     return results
 
 
-def _write_known(db_file: Path, root: Path, workdir: Path) -> Path:
+def _write_known(db_file: Path, root: Path, workdir: Path) -> tuple[Path, set[str]]:
     """The URL keys a crawl need not fetch: the warehouse's, plus those of batches staged but not
-    yet loaded. When the warehouse is held by another process, the archive's keys stand in."""
+    yet loaded (when the warehouse is held by another process, the archive's keys stand in);
+    and the portals whose last crawl was cut short by its time bound (`batches.cut_short`)."""
     keys: set[str] = set()
+    cut_short: set[str] = set()
     staged = staging.pending(root)
     try:
         with contextlib.closing(db.connect(db_file, read_only=True)) as con:
             keys.update(batches.known_url_keys(con))
+            cut_short = batches.cut_short(con)
     except FileNotFoundError:  # no warehouse yet
         pass
     except (db.WarehouseBusy, duckdb.CatalogException) as e:  # held open, or not yet created
@@ -192,7 +195,7 @@ def _write_known(db_file: Path, root: Path, workdir: Path) -> Path:
         keys.update(batch.url_keys())
     path = workdir / "known_urls.txt"
     path.write_text("\n".join(sorted(keys)))
-    return path
+    return path, cut_short
 
 
 def run_ingest(portals: list[str] | None = None, since: date | None = None, until: date | None = None,
@@ -211,7 +214,9 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
 
     with staging.run_lock(db_file):
         with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
-            known = _write_known(db_file, root, Path(tmp))
+            known, cut_short = _write_known(db_file, root, Path(tmp))
+            crawl_settings = {k: {**(settings or {}), **({"PROVNEWS_FULL_WALK": "1"} if k in cut_short else {})}
+                              for k in keys}
             # A backfill crawls as a resumable job, so that Ctrl-C loses no work; ingest runs
             # are short and simply fetch again what an interrupted run did not stage.
             jobs = {k: staging.Job.for_backfill(db_file, k, since, until) if flow_name == "backfill" else None
@@ -219,7 +224,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
             batch_dirs = {k: jobs[k].batch_dir(root, run_id, k) if jobs[k] else root / f"{run_id}-{k}"
                           for k in keys}
             futures = {k: crawl_portal.submit(k, batch_dirs[k], known, since, until, served or mirror_url,
-                                              base_url, settings, jobs[k]) for k in keys}
+                                              base_url, crawl_settings[k], jobs[k]) for k in keys}
             for key, fut in futures.items():
                 fut.wait()
                 if fut.state.is_failed():

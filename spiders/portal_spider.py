@@ -86,11 +86,13 @@ class PortalSpider(scrapy.Spider):
                                        "listed_date": listed.isoformat() if listed else None})
         # Listings are newest first: a page with nothing unknown (a scheduled run reaching what
         # it already has), or whose last entry is older than --since, ends this category's walk.
+        # PROVNEWS_FULL_WALK keeps going past known pages, after a crawl cut short by its bound.
         # (The last entry, not the first: portals pin old posts at the top.)
         walk = self.walks.setdefault(category, {"oldest": None, "done": False})
         if listed:
             walk["oldest"] = listed.date().isoformat()
-        if unknown == 0 or (self.since and listed and listed.date() < self.since):
+        caught_up = unknown == 0 and not self.settings.getbool("PROVNEWS_FULL_WALK")
+        if caught_up or (self.since and listed and listed.date() < self.since):
             self.crawler.stats.inc_value("provnews/walks_stopped_early")
             walk["done"] = True
             return

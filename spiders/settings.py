@@ -40,6 +40,7 @@ REDIRECT_MAX_TIMES = _env("PROVNEWS_MAX_REDIRECTS", 5)
 CLOSESPIDER_TIMEOUT = _env("PROVNEWS_CRAWL_TIMEOUT", 6 * 3600)         # seconds per portal's crawl
 PROVNEWS_MAX_LISTING_PAGES = _env("PROVNEWS_MAX_LISTING_PAGES", 2000)  # per category walk
 PROVNEWS_MAX_ARTICLES = 0          # article pages per crawl, 0 = no limit (check-portals uses 1)
+PROVNEWS_FULL_WALK = False         # walk past listing pages with nothing new (after a cut-short crawl)
 
 COOKIES_ENABLED = True  # ASP.NET postbacks carry session state
 TELNETCONSOLE_ENABLED = False

@@ -122,17 +122,27 @@ def test_every_fault_ends_loaded_or_rejected_with_its_reason(tmp_path, monkeypat
               f"run {seconds:.1f} s; peak memory {peak_mb:.0f} MB (largest process)")
 
 
-def test_a_crawl_that_reaches_its_time_bound_stops_and_keeps_what_it_fetched(tmp_path, monkeypatch):
-    monkeypatch.setenv("PROVNEWS_CRAWL_TIMEOUT", "3")
-    db_file = tmp_path / "w.duckdb"
+def test_a_crawl_that_reaches_its_time_bound_keeps_what_it_fetched_and_the_next_walks_on(tmp_path, monkeypatch):
+    """The crawl stops at PROVNEWS_CRAWL_TIMEOUT, its pages load with a crawl_timeout reject;
+    the next run walks past the listing pages it knows and fetches what the first did not reach."""
+    db_file, reference = tmp_path / "w.duckdb", tmp_path / "reference" / "w.duckdb"
     with Mirror(size=300, slow_seconds=0.3, latency_seconds=0.3) as mirror:  # ≈ 15 s unbounded
+        run_flow(ingest, portals=[PORTAL], mirror_url=mirror.base_url, db_path=str(reference))
+        monkeypatch.setenv("PROVNEWS_CRAWL_TIMEOUT", "3")
         started = time.monotonic()
         report = run_flow(ingest, portals=[PORTAL], mirror_url=mirror.base_url, db_path=str(db_file))
         seconds = time.monotonic() - started
+        monkeypatch.delenv("PROVNEWS_CRAWL_TIMEOUT")
+        with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+            assert con.execute("SELECT stage, reason FROM last_run_rejects WHERE reason = 'crawl_timeout'"
+                               ).fetchall() == [("crawl", "crawl_timeout")]
+        after = run_flow(ingest, portals=[PORTAL], mirror_url=mirror.base_url, db_path=str(db_file))
     rep = report.portals[PORTAL]
-    assert rep.status == "loaded" and 0 < rep.new < 250
-    assert rep.reasons.get("crawl_timeout") == 1
+    assert rep.status == "loaded" and 0 < rep.new < 250 and rep.reasons.get("crawl_timeout") == 1
     assert seconds < 40
+    assert after.portals[PORTAL].new > 0 and "crawl_timeout" not in after.portals[PORTAL].reasons
+    ids = "SELECT article_id FROM articles ORDER BY 1"
     with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
-        assert con.execute("SELECT stage, reason FROM last_run_rejects WHERE reason = 'crawl_timeout'"
-                           ).fetchall() == [("crawl", "crawl_timeout")]
+        resumed = con.execute(ids).fetchall()
+    with contextlib.closing(duckdb.connect(str(reference), read_only=True)) as con:
+        assert resumed == con.execute(ids).fetchall()
