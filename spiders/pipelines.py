@@ -21,20 +21,23 @@ URL_KEYS_FILE = "url_keys.txt"  # keys of the pages fetched: what the archive kn
 
 
 class StagingPipeline:
-    def __init__(self, batch_dir: str):
+    def __init__(self, batch_dir: str, resumable: bool = False):
         self.dir = Path(batch_dir)
+        self.resumable = resumable  # a JOBDIR crawl: an earlier part's pages are its own
         self.part = self.dir / (PAGES_FILE + ".part")
         self.url_keys: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("PROVNEWS_BATCH_DIR") or "data/batches/adhoc")
+        return cls(crawler.settings.get("PROVNEWS_BATCH_DIR") or "data/batches/adhoc",
+                   resumable=bool(crawler.settings.get("JOBDIR")))
 
     def open_spider(self, spider):
         self.dir.mkdir(parents=True, exist_ok=True)
         self.stats = spider.crawler.stats
         earlier = self.dir / PAGES_FILE
-        if earlier.exists():  # the closed file of an interrupted part: carry on after it
+        if self.resumable and earlier.exists():  # the closed file of an interrupted part: carry on
+            # (without JOBDIR the crawl starts over, e.g. a retried one, and so does the file)
             self.url_keys = (self.dir / URL_KEYS_FILE).read_text().split()
             os.replace(earlier, self.part)
             self._raw = open(self.part, "ab")

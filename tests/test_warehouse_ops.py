@@ -213,3 +213,12 @@ def test_a_run_killed_during_the_crawl_or_the_cleaning_loses_and_duplicates_noth
         with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
             assert con.execute("SELECT count(*) - count(DISTINCT url_key) FROM article_urls").fetchone() == (0,)
             assert con.execute("SELECT count(*) FROM loaded_batches").fetchone()[0] == (4 if stage == "cleaning" else 2)
+
+
+def test_a_crawl_run_again_into_its_batch_starts_the_file_over(mirror, tmp_path):
+    """A retried crawl (no JOBDIR) writes its batch afresh: only a resumed job appends."""
+    first = stage_a_crawl(mirror, tmp_path / "batches")
+    pages = sorted(r["url_key"] or r["url"] for r in first.records())
+    again = stage_a_crawl(mirror, tmp_path / "batches")
+    assert again.path == first.path
+    assert sorted(r["url_key"] or r["url"] for r in again.records()) == pages
