@@ -24,7 +24,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from bench.common import HEADER, machine, row  # noqa: E402
 from flows.dedupe import DEFAULTS, NearDuplicateIndex, Verdict, sentences, shingles  # noqa: E402

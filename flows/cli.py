@@ -12,10 +12,6 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-# Before Prefect is imported: no telemetry.
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-
 
 class UsageError(Exception):
     pass

@@ -12,8 +12,8 @@ import pytest
 
 # Prefect state for the test session lives in a throwaway home, never in the user's ~/.prefect.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="provnews-prefect-")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+import flows  # noqa: E402,F401  (its Prefect defaults: no telemetry, a patient first start)
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PROVNEWS_CRAWL_RETRY_DELAYS", "1")  # one retry of a failed crawl, soon
 
