@@ -5,17 +5,18 @@ and `provnews reprocess` call them directly."""
 from __future__ import annotations
 
 import base64
-import functools
+import contextlib
+import itertools
 import time
 from collections import Counter
-from typing import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import numpy as np
 import pyarrow as pa
 
 from flows.cleaning import Unusable, clean_page
-from flows.dedupe import DEFAULTS, DedupeSettings, NearDuplicateIndex, article_id, content_hash, sentences
+from flows.dedupe import NearDuplicateIndex, article_id, content_hash, sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
 from warehouse import loader
@@ -48,46 +49,100 @@ class BatchResult:
 
 
 def _in_warehouse(con, column: str, table: str, values: list[str]) -> dict[str, str]:
-    """{value: article_id} for the values the warehouse has. The values go in as an Arrow table:
-    DuckDB converts a Python list parameter element by element, over ten times slower."""
+    """{value: article_id} for the values the warehouse has."""
     if not values:
         return {}
-    wanted = pa.table({"value": pa.array(values, pa.string())})
-    con.register("wanted_values", wanted)
+    with _registered(con, "wanted_values", pa.table({"value": pa.array(values, pa.string())})):
+        return dict(con.execute(f"SELECT {column}, article_id FROM {table} "
+                                f"WHERE {column} IN (SELECT value FROM wanted_values)").fetchall())
+
+
+# Pages cleaned, de-duplicated and inserted at a time: a load holds one chunk of articles and
+# the stored articles that chunk can meet, whatever the size of the batch or of the warehouse.
+CHUNK_PAGES = 1000
+
+
+@contextlib.contextmanager
+def _registered(con, name: str, table: pa.Table):
+    """An Arrow table visible to SQL as `name` for the block. Values go in this way rather than
+    as a list parameter, which DuckDB converts element by element, over ten times slower."""
+    con.register(name, table)
     try:
-        rows = con.execute(f"SELECT {column}, article_id FROM {table} "
-                           f"WHERE {column} IN (SELECT value FROM wanted_values)").fetchall()
+        yield
     finally:
-        con.unregister("wanted_values")
-    return dict(rows)
+        con.unregister(name)
 
 
-def load_index(con, settings: DedupeSettings = DEFAULTS) -> NearDuplicateIndex:
-    """The near-duplicate index over everything stored: read once per load, then kept current."""
-    signatures = con.execute(
-        "SELECT s.article_id, s.minhash, a.published_at, a.duplicate_of, s.passages "
-        "FROM article_signatures s JOIN articles a USING (article_id)").fetchall()
-    fingerprints = con.execute("SELECT fingerprint, article_id FROM passage_fingerprints").fetchall()
-    return NearDuplicateIndex.from_rows(signatures, fingerprints, settings)
+def add_candidates(con, index: NearDuplicateIndex, signatures: np.ndarray, fingerprints: set[int]) -> None:
+    """Put into `index` the stored articles that new articles with these signatures and passage
+    fingerprints can meet: those sharing an LSH band key (`article_bands`) or a passage that is
+    not boilerplate, plus the originals of their near-duplicate groups. Two queries against the
+    warehouse; nothing is held between chunks."""
+    settings = index.settings
+    keys = pa.table({"band_key": pa.array(index.band_keys(signatures).ravel(), pa.int64())})
+    passages = pa.table({"fingerprint": pa.array(sorted(fingerprints), pa.int64())})
+    with _registered(con, "chunk_bands", keys), _registered(con, "chunk_passages", passages):
+        postings, boilerplate = [], []
+        for fp, ids in con.execute(
+                "SELECT fingerprint, CASE WHEN count(*) <= ? THEN list(article_id) END FROM passage_fingerprints "
+                "WHERE fingerprint IN (SELECT fingerprint FROM chunk_passages) GROUP BY fingerprint",
+                [settings.passage_max_articles]).fetchall():
+            if ids is None:
+                boilerplate.append(fp)
+            else:
+                postings.extend((fp, aid) for aid in ids)
+        shared = pa.table({"article_id": pa.array([aid for _, aid in postings], pa.string())})
+        with _registered(con, "chunk_sharers", shared):
+            rows = con.execute("""
+                WITH candidates AS (
+                    SELECT article_id FROM article_bands WHERE band_key IN (SELECT band_key FROM chunk_bands)
+                    UNION SELECT article_id FROM chunk_sharers),
+                with_originals AS (
+                    SELECT article_id FROM candidates
+                    UNION SELECT duplicate_of FROM articles
+                    WHERE article_id IN (SELECT article_id FROM candidates) AND duplicate_of IS NOT NULL)
+                SELECT s.article_id, s.minhash, a.published_at, a.duplicate_of, s.passages
+                FROM article_signatures s JOIN articles a USING (article_id)
+                WHERE s.article_id IN (SELECT article_id FROM with_originals)""").fetchall()
+    index.insert_stored(rows, postings, boilerplate)
 
 
-def index_loader(con) -> Callable[[], NearDuplicateIndex]:
-    """Reads the index from the warehouse on first call, then returns the same one."""
-    return functools.cache(lambda: load_index(con))
+def fill_missing_bands(con) -> int:
+    """Band keys for articles stored before `article_bands` existed (schema version 6), once:
+    a warehouse with signatures and no band keys is one from before."""
+    if con.execute("SELECT count(*) FROM article_bands").fetchone()[0]:
+        return 0
+    (last,) = con.execute("SELECT max(rowid) FROM article_signatures").fetchone()
+    if last is None:  # no signatures either
+        return 0
+    index, filled, step = NearDuplicateIndex(), 0, 10_000
+    for start in range(0, last + 1, step):  # a slice of rows at a time
+        rows = con.execute("SELECT article_id, minhash FROM article_signatures WHERE rowid >= ? AND rowid < ?",
+                           [start, start + step]).fetchall()
+        if not rows:
+            continue
+        keys = index.band_keys(np.stack([np.frombuffer(blob, dtype=np.uint32) for _, blob in rows]))
+        table = pa.table({"band_key": pa.array(keys.ravel(), pa.int64()),
+                          "article_id": pa.array([aid for aid, _ in rows for _ in range(keys.shape[1])])})
+        with _registered(con, "_bands", table):
+            con.execute("INSERT INTO article_bands SELECT * FROM _bands")
+        filled += len(rows)
+    return filled
 
 
-def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicateIndex],
-            seen_at: datetime | None = None) -> tuple[dict[str, list[dict]], BatchResult, list]:
-    """The batch's rows for every table, its figures, and the near-duplicate groups it re-roots.
-    `seen_at`: when the pages were first seen (now, unless the batch is being reprocessed)."""
+def _empty_rows() -> dict[str, list[dict]]:
+    return {t: [] for t in loader.TABLES}
+
+
+def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None) -> BatchResult:
+    """Clean, de-duplicate and insert one batch, a chunk of pages at a time, inside the caller's
+    transaction (each chunk is judged against the warehouse and the chunks before it). Returns
+    the batch's figures. `seen_at`: when the pages were first seen (now, unless reprocessing)."""
     manifest = batch.manifest
     portal = get_portal(manifest["portal"])
     result = BatchResult(batch.batch_id, portal.key)
     now = seen_at or datetime.now(timezone.utc)
-    rows: dict[str, list[dict]] = {t: [] for t in ("articles", "article_urls", "rejects", "article_removals",
-                                                   "article_signatures", "passage_fingerprints",
-                                                   "article_overlaps")}
-    reroots: list[tuple[str, str, float]] = []
+    rows = _empty_rows()
 
     def reject(url, key, stage, reason, status=None, detail=""):
         result.rejects[reason] += 1
@@ -99,33 +154,58 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
         reject(f"https://{portal.home}/", None, "crawl", "crawl_timeout", None,
                f"the crawl stopped at PROVNEWS_CRAWL_TIMEOUT after {manifest['requests']} requests; "
                "the next crawl walks on past what it knows to fetch the rest")
-    # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
+    fill_missing_bands(con)
     known = _in_warehouse(con, "url_key", "article_urls", batch.url_keys())
-    cleaned = []
-    for rec in batch.records():
-        if rec["kind"] == "reject":
-            reject(rec["url"], rec.get("url_key"), rec["stage"], rec["reason"], rec.get("http_status"),
-                   rec.get("detail", ""))
-            continue
-        result.pages += 1
-        if rec["url_key"] in known:
-            result.already_known += 1
-            continue
-        try:
-            art = clean_page(base64.b64decode(rec["body_b64"]), portal=portal, url=rec["url"],
-                             content_type=rec["headers"].get("Content-Type"), listed_date=rec.get("listed_date"))
-        except Unusable as e:
-            reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
-            continue
-        cleaned.append(({"url_key": rec["url_key"], "url": rec["url"]}, art, content_hash(art.lead, art.body)))
+    fields = []  # (title?, date?, author?, body length) of each new article, for `coverage`
+    # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
+    records = batch.records()
+    while chunk := list(itertools.islice(records, CHUNK_PAGES)):
+        cleaned = []
+        for rec in chunk:
+            if rec["kind"] == "reject":
+                reject(rec["url"], rec.get("url_key"), rec["stage"], rec["reason"], rec.get("http_status"),
+                       rec.get("detail", ""))
+                continue
+            result.pages += 1
+            if rec["url_key"] in known:
+                result.already_known += 1
+                continue
+            try:
+                art = clean_page(base64.b64decode(rec["body_b64"]), portal=portal, url=rec["url"],
+                                 content_type=rec["headers"].get("Content-Type"),
+                                 listed_date=rec.get("listed_date"))
+            except Unusable as e:
+                reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
+                continue
+            cleaned.append((rec["url_key"], art, content_hash(art.lead, art.body)))
+        reroots = _dedupe_chunk(con, cleaned, rows, result, portal.key, run_id, batch.batch_id, now)
+        fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
+                      for a in rows["articles"])
+        loader.insert_rows(con, rows, reroots)
+        rows = _empty_rows()
+    result.coverage = coverage(fields)
+    return result
 
+
+def _dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchResult, portal: str,
+                  run_id: str, batch_id: str, now: datetime) -> list[tuple[str, str, float]]:
+    """Judge a chunk's cleaned articles against the warehouse (and each other) and fill `rows`.
+    Returns the near-duplicate groups the chunk re-roots."""
     originals = _in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
-    # Earliest first, so that within a batch the original of a group is the first one seen.
+    # Earliest first, so that within a chunk the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
-    index = get_index() if cleaned else None  # a run with nothing new never reads the index
+    index = NearDuplicateIndex()
+    folded = {key: sentences(f"{art.lead or ''}\n{art.body}") for key, art, digest in cleaned
+              if digest not in originals}
+    signatures = {key: index.signature(f) for key, f in folded.items()}
+    fingerprints = {key: index.fingerprints(f) for key, f in folded.items()}
+    if signatures:
+        add_candidates(con, index, np.stack([m.hashvalues for m in signatures.values()]),
+                       set().union(*fingerprints.values()))
+    reroots: list[tuple[str, str, float]] = []
     by_id: dict[str, dict] = {}
-    for rec, art, digest in cleaned:
-        key = rec["url_key"]
+    for key, art, digest in cleaned:
+        url = art.url
         if digest in originals:
             result.duplicates += 1
             aid = originals[digest]
@@ -135,73 +215,78 @@ def prepare(con, batch: Batch, run_id: str, get_index: Callable[[], NearDuplicat
             result.new += 1
             result.fallback += art.extraction == "fallback"
             published = datetime.fromisoformat(art.published_at) if art.published_at else None
-            folded = sentences(f"{art.lead or ''}\n{art.body}")
-            mh = index.signature(folded)
-            fingerprints = index.fingerprints(folded)
-            verdict = index.judge(mh, fingerprints, published)
+            mh, fps = signatures[key], fingerprints[key]
+            verdict = index.judge(mh, fps, published)
             if verdict.reroot:
                 reroots.append((verdict.reroot, aid, verdict.similarity))
-                for row in by_id.values():  # rows of this batch not yet in the warehouse
+                for row in by_id.values():  # rows of this chunk not yet in the warehouse
                     if verdict.reroot in (row["article_id"], row["duplicate_of"]):
                         row["duplicate_of"], row["similarity"] = aid, row["similarity"] or verdict.similarity
             result.near_duplicates += verdict.duplicate_of is not None
-            index.add(aid, mh, fingerprints, published, verdict)
+            index.add(aid, mh, fps, published, verdict)
             row = dict(
-                article_id=aid, portal=portal.key, province=art.province, province_current=art.province_current,
-                url=art.url, title=art.title, published_at=published,
+                article_id=aid, portal=portal, province=art.province, province_current=art.province_current,
+                url=url, title=art.title, published_at=published,
                 author=art.author, lead=art.lead, body=art.body, captions=art.captions, views=art.views,
                 extraction=art.extraction, content_hash=digest, duplicate_of=verdict.duplicate_of,
-                similarity=verdict.similarity, first_seen_at=now, run_id=run_id, batch_id=batch.batch_id)
+                similarity=verdict.similarity, first_seen_at=now, run_id=run_id, batch_id=batch_id)
             by_id[aid] = row
             rows["articles"].append(row)
             rows["article_removals"].extend(
                 dict(article_id=aid, position=i, rule=r["rule"], removed_text=r["text"])
                 for i, r in enumerate(art.removals))
-            rows["article_signatures"].append(dict(article_id=aid, minhash=mh.hashvalues.astype("uint32").tobytes(),
-                                                   passages=len(fingerprints)))
-            rows["passage_fingerprints"].extend(dict(fingerprint=fp, article_id=aid) for fp in fingerprints)
+            signature = mh.hashvalues.astype("uint32")
+            rows["article_signatures"].append(dict(article_id=aid, minhash=signature.tobytes(), passages=len(fps)))
+            rows["article_bands"].extend(dict(band_key=int(k), article_id=aid)
+                                         for k in index.band_keys(signature[None, :])[0])
+            rows["passage_fingerprints"].extend(dict(fingerprint=fp, article_id=aid) for fp in fps)
             # A pair is stored once, in id order, whichever of the two was loaded first.
             rows["article_overlaps"].extend(dict(article_id=min(aid, other), other_article_id=max(aid, other),
                                                  shared_passages=n, overlap=share)
                                             for other, n, share in verdict.overlaps)
-        rows["article_urls"].append(dict(url_key=key, url=rec["url"], article_id=aid, portal=portal.key,
+        rows["article_urls"].append(dict(url_key=key, url=url, article_id=aid, portal=portal,
                                          first_seen_at=now, run_id=run_id))
-    result.coverage = coverage(rows["articles"])
-    return rows, result, reroots
+    return reroots
 
 
-def coverage(articles: list[dict]) -> dict:
-    """Field coverage of new articles: what drift is judged on (flows.drift)."""
-    if not articles:
+def coverage(fields: list[tuple[bool, bool, bool, int]]) -> dict:
+    """Field coverage of new articles, from (title?, date?, author?, body length) of each: what
+    drift is judged on (flows.drift)."""
+    if not fields:
         return {}
-    n = len(articles)
-    bodies = sorted(len(a["body"]) for a in articles)
-    return {"title_coverage": sum(bool(a["title"]) for a in articles) / n,
-            "date_coverage": sum(a["published_at"] is not None for a in articles) / n,
-            "author_coverage": sum(bool(a["author"]) for a in articles) / n,
+    n = len(fields)
+    bodies = sorted(f[3] for f in fields)
+    return {"title_coverage": sum(f[0] for f in fields) / n,
+            "date_coverage": sum(f[1] for f in fields) / n,
+            "author_coverage": sum(f[2] for f in fields) / n,
             "median_body_chars": bodies[n // 2]}
 
 
-def load(con, batch: Batch, run_id: str, crawl_run: dict,
-         get_index: Callable[[], NearDuplicateIndex] | None = None) -> BatchResult:
-    """Clean, dedupe and append one batch; mark it loaded on disk after the commit. Loading
-    several batches, pass one `get_index` (see `index_loader`) so the index is read once."""
+def load(con, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
+    """Clean, dedupe and append one batch in one transaction; mark it loaded on disk after the
+    commit. A batch loaded before adds nothing."""
     if loader.is_loaded(con, batch.batch_id):  # committed before, marker not yet written
         batch.mark_loaded()
         return BatchResult(batch.batch_id, batch.manifest["portal"])
     started = time.monotonic()
-    rows, result, reroots = prepare(con, batch, run_id, get_index or index_loader(con))
     manifest = batch.manifest
-    crawl_run = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
-                 "listing_pages": manifest["listing_pages"], "listing_entries": manifest.get("listing_entries"),
-                 "pages_fetched": result.pages, "articles_new": result.new, "duplicates": result.duplicates,
-                 "near_duplicates": result.near_duplicates,
-                 "rejected": result.rejected, "fallback_extractions": result.fallback, **result.coverage}
-    result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
-    crawl_run["duration_s"] = round(result.seconds, 1)  # crawl (if given) and load
-    result.loaded = loader.append_batch(con, batch_id=batch.batch_id, run_id=crawl_run["run_id"],
-                                        portal=result.portal, pages=result.pages, rows=rows,
-                                        crawl_run=crawl_run, reroots=reroots)
+    con.execute("BEGIN")
+    try:
+        result = insert_batch(con, batch, run_id)
+        result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
+        crawl_run = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
+                     "listing_pages": manifest["listing_pages"], "listing_entries": manifest.get("listing_entries"),
+                     "pages_fetched": result.pages, "articles_new": result.new, "duplicates": result.duplicates,
+                     "near_duplicates": result.near_duplicates, "rejected": result.rejected,
+                     "fallback_extractions": result.fallback, **result.coverage,
+                     "duration_s": round(result.seconds, 1)}  # crawl (if given) and load
+        loader.finish_batch(con, batch_id=batch.batch_id, run_id=crawl_run["run_id"], portal=result.portal,
+                            pages=result.pages, crawl_run=crawl_run)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    result.loaded = True
     batch.mark_loaded()
     return result
 

@@ -12,8 +12,10 @@
   fingerprints of each two consecutive sentences; articles sharing any are recorded in
   `article_overlaps` with the share of their passages in common.
 
-Signatures and fingerprints are stored with the articles, in the same transaction; the index
-is rebuilt from them when a load starts.
+Signatures, LSH band keys and fingerprints are stored with the articles, in the same
+transaction. A load does not hold an index of the whole warehouse: for each chunk of new articles
+it reads from the warehouse only the stored articles that share a band key or a passage with
+the chunk (`flows.batches`), into a `NearDuplicateIndex` of that chunk's size.
 """
 
 from __future__ import annotations
@@ -112,6 +114,24 @@ def shingle_hashes(folded: list[str], n: int) -> list[int]:
     return list({zlib.crc32(data[a:b]) for a, b in zip(starts, ends)})
 
 
+# Odd 64-bit multiplier of the band keys' polynomial hash (FNV-1's prime).
+_BAND_PRIME = np.uint64(0x100000001B3)
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """LSH band keys of MinHash signatures, (n, num_perm) uint32 -> (n, bands) int64. Two
+    signatures share a key when one of their bands (`rows` consecutive values) is equal, as
+    they share a bucket in datasketch's MinHashLSH with the same bands and rows; the band's
+    number is hashed in, so that equal values in different bands do not meet. A rare 64-bit
+    collision only adds a candidate, which the signature comparison then turns down. Stored in
+    `article_bands`: changing this means recomputing that table."""
+    values = signatures[:, :bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
+    keys = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), values.shape[:2]).copy()
+    for i in range(rows):
+        keys = keys * _BAND_PRIME + values[:, :, i]  # wraps modulo 2**64, as a hash should
+    return keys.view(np.int64)
+
+
 def passage_fingerprints(folded: list[str], min_chars: int) -> set[int]:
     """Fingerprints of each two consecutive sentences (a passage too long to share by chance)."""
     out = set()
@@ -142,8 +162,9 @@ class _Entry:
 
 
 class NearDuplicateIndex:
-    """MinHash LSH over every stored article, plus passage fingerprints. Load it with
-    `from_rows`, ask `judge` for each new article, then `add` it."""
+    """MinHash LSH over a set of articles, plus passage fingerprints. Load it with `from_rows`
+    (the stored articles a chunk of new ones can meet), ask `judge` for each new article, then
+    `add` it."""
 
     def __init__(self, settings: DedupeSettings = DEFAULTS):
         self.settings = settings
@@ -151,6 +172,7 @@ class NearDuplicateIndex:
         self.entries: dict[str, _Entry] = {}
         self.groups: dict[str, list[str]] = {}  # original -> its near-duplicates
         self.passages: dict[int, list[str]] = {}
+        self.boilerplate: set[int] = set()  # passages in more articles than passage_max_articles
         self._permutations = MinHash(num_perm=settings.num_perm, scheme=MINHASH_SCHEME).permutations
 
     def minhash(self, hashvalues=None) -> MinHash:
@@ -166,21 +188,30 @@ class NearDuplicateIndex:
     def fingerprints(self, folded: list[str]) -> set[int]:
         return passage_fingerprints(folded, self.settings.passage_min_chars)
 
+    def band_keys(self, signatures: np.ndarray) -> np.ndarray:
+        return band_keys(signatures, self.lsh.b, self.lsh.r)
+
     @classmethod
     def from_rows(cls, signatures, fingerprints, settings: DedupeSettings = DEFAULTS) -> "NearDuplicateIndex":
-        """signatures: (article_id, minhash bytes, published_at, duplicate_of, passages);
-        fingerprints: (fingerprint, article_id)."""
         index = cls(settings)
-        with index.lsh.insertion_session() as session:
+        index.insert_stored(signatures, fingerprints)
+        return index
+
+    def insert_stored(self, signatures, fingerprints, boilerplate=()) -> None:
+        """Add stored articles. signatures: (article_id, minhash bytes, published_at,
+        duplicate_of, passages), the originals of near-duplicate groups included;
+        fingerprints: (fingerprint, article_id); boilerplate: fingerprints known to be in more
+        than `passage_max_articles` articles."""
+        self.boilerplate.update(boilerplate)
+        with self.lsh.insertion_session() as session:
             for aid, blob, published, duplicate_of, passages in signatures:
                 values = np.frombuffer(blob, dtype=np.uint32)
-                index.entries[aid] = _Entry(values, published, duplicate_of or aid, passages)
+                self.entries[aid] = _Entry(values, published, duplicate_of or aid, passages)
                 if duplicate_of:
-                    index.groups.setdefault(duplicate_of, []).append(aid)
-                session.insert(aid, index.minhash(values), check_duplication=False)
+                    self.groups.setdefault(duplicate_of, []).append(aid)
+                session.insert(aid, self.minhash(values), check_duplication=False)
         for fp, aid in fingerprints:
-            index.passages.setdefault(fp, []).append(aid)
-        return index
+            self.passages.setdefault(fp, []).append(aid)
 
     def root(self, aid: str) -> str:
         return self.entries[aid].root
@@ -204,7 +235,7 @@ class NearDuplicateIndex:
         shared: Counter[str] = Counter()
         for fp in fingerprints:
             posting = self.passages.get(fp)
-            if posting and len(posting) <= self.settings.passage_max_articles:
+            if posting and len(posting) <= self.settings.passage_max_articles and fp not in self.boilerplate:
                 shared.update(posting)
         for other, n in shared.items():
             if n < self.settings.overlap_min_passages or (group is not None and self.root(other) == group):
@@ -226,7 +257,7 @@ class NearDuplicateIndex:
             self.groups.setdefault(root, []).append(aid)
         self.entries[aid] = _Entry(mh.hashvalues.astype(np.uint32), published, root, len(fingerprints))
         self.lsh.insert(aid, mh, check_duplication=False)
-        for fp in fingerprints:
+        for fp in fingerprints - self.boilerplate:
             posting = self.passages.setdefault(fp, [])
             if len(posting) <= self.settings.passage_max_articles:  # past the cap it is boilerplate
                 posting.append(aid)

@@ -150,12 +150,10 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
 @task(name="load-batches", cache_policy=NO_CACHE)
 def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_name: str,
                  since: date | None, until: date | None) -> list[batches.BatchResult]:
-    """Load every complete staged batch, one transaction each, against one de-duplication
-    index read from the warehouse once."""
+    """Load every complete staged batch, one transaction each."""
     logger = get_run_logger()
     results = []
     with contextlib.closing(db.connect(db_file)) as con:
-        get_index = batches.index_loader(con)
         for batch in pending:
             manifest = batch.manifest
             crawl_seconds = (datetime.fromisoformat(manifest["finished_at"])
@@ -163,7 +161,7 @@ def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_
             crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
                              started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
                              since=since, until=until, message=None, duration_s=crawl_seconds)
-            result = batches.load(con, batch, run_id, crawl_run, get_index)
+            result = batches.load(con, batch, run_id, crawl_run)
             logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
                         result.new, result.near_duplicates, result.duplicates, result.rejected)
             results.append(result)

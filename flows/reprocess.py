@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows import batches, staging
-from warehouse import loader, search
-
-DERIVED = ("articles", "article_urls", "rejects", "article_removals", "article_signatures",
-           "passage_fingerprints", "article_overlaps")
+from warehouse import search
 
 
 class ArchiveIncomplete(RuntimeError):
@@ -53,7 +50,7 @@ def _forget(con, portals: list[str]) -> None:
             duplicate_of = CASE WHEN a.article_id = r.new_root THEN NULL ELSE r.new_root END,
             similarity = CASE WHEN a.article_id = r.new_root THEN NULL ELSE a.similarity END
         FROM _reroot r WHERE a.duplicate_of = r.old_root""")
-    for table in ("article_removals", "article_signatures", "passage_fingerprints"):
+    for table in ("article_removals", "article_signatures", "article_bands", "passage_fingerprints"):
         con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _gone)")
     con.execute("DELETE FROM article_overlaps WHERE article_id IN (SELECT article_id FROM _gone) "
                 "OR other_article_id IN (SELECT article_id FROM _gone)")
@@ -77,11 +74,8 @@ def reprocess(con, root: Path, portals: list[str] | None = None) -> ReprocessRep
     con.execute("BEGIN")
     try:
         _forget(con, chosen)
-        get_index = batches.index_loader(con)  # read after the deletions
         for batch_id, run_id, _, loaded_at in loaded:
-            rows, result, reroots = batches.prepare(con, staging.Batch(root / batch_id), run_id, get_index,
-                                                    seen_at=loaded_at)
-            loader.insert_rows(con, rows, reroots)
+            result = batches.insert_batch(con, staging.Batch(root / batch_id), run_id, seen_at=loaded_at)
             report.pages += result.pages
             report.rejected += result.rejected
         con.execute("COMMIT")

@@ -32,7 +32,7 @@ def runs(tmp_path_factory):
 
 
 DATA_TABLES = ("articles", "article_urls", "rejects", "article_removals", "article_signatures",
-               "passage_fingerprints", "article_overlaps")  # crawl_runs, loaded_batches: run records
+               "article_bands", "passage_fingerprints", "article_overlaps")  # crawl_runs, loaded_batches: run records
 
 
 def table_counts(db_file):
@@ -206,3 +206,38 @@ def test_reprocess_rebuilds_the_same_warehouse_from_the_raw_archive(runs, tmp_pa
     shutil.rmtree(next((tmp_path / "batches").iterdir()))
     out = run_cli("--db", str(copy), "reprocess")
     assert out.returncode == 2 and "not in the archive" in out.stderr and "nothing was changed" in out.stderr
+
+
+def _copy_of(runs, tmp_path):
+    import shutil
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(runs["db"], copy)
+    shutil.copytree(runs["db"].parent / "batches", tmp_path / "batches")
+    return copy
+
+
+def test_loading_in_small_chunks_stores_the_same_warehouse(runs, tmp_path, monkeypatch):
+    """A chunk of a load meets the stored articles, and the chunks before it in the same
+    transaction, only through the warehouse (band keys, passages): chunks of 7 pages instead of
+    1,000 must find the same near-duplicates, groups, overlaps and everything else."""
+    from flows import batches
+    from flows.reprocess import reprocess
+    copy = _copy_of(runs, tmp_path)
+    before = snapshot(copy)
+    assert batches.CHUNK_PAGES >= 200  # one chunk per batch of the default mirror
+    monkeypatch.setattr(batches, "CHUNK_PAGES", 7)
+    with contextlib.closing(db.connect(copy)) as con:
+        reprocess(con, tmp_path / "batches")
+    assert snapshot(copy) == before
+
+
+def test_band_keys_of_articles_stored_before_schema_6_are_filled_in_once(runs, tmp_path):
+    from flows.batches import fill_missing_bands
+    copy = _copy_of(runs, tmp_path)
+    bands = "SELECT band_key, article_id FROM article_bands ORDER BY ALL"
+    with contextlib.closing(db.connect(copy)) as con:
+        before = con.execute(bands).fetchall()
+        con.execute("DELETE FROM article_bands")  # as a warehouse of schema version 5 has it
+        assert fill_missing_bands(con) == con.execute("SELECT count(*) FROM article_signatures").fetchone()[0]
+        assert con.execute(bands).fetchall() == before and len(before) == 25 * len(set(a for _, a in before))
+        assert fill_missing_bands(con) == 0

@@ -1,7 +1,7 @@
-"""Append one staged batch to the warehouse: one transaction, columnar inserts, idempotent.
-
-The caller has cleaned and de-duplicated the batch; this module only writes. A batch id already
-in `loaded_batches` is skipped, so loading a batch twice adds nothing.
+"""Writing to the warehouse: columnar inserts of prepared rows, and the records that mark a
+batch loaded. The caller (flows.batches) cleans and de-duplicates, and holds the transaction:
+a batch's rows, its `crawl_runs` row and its `loaded_batches` row commit together, and a batch
+id already in `loaded_batches` is not loaded again.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ ARTICLE_REMOVALS = pa.schema([
     ("article_id", pa.string()), ("position", pa.int32()), ("rule", pa.string()), ("removed_text", pa.string()),
 ])
 ARTICLE_SIGNATURES = pa.schema([("article_id", pa.string()), ("minhash", pa.binary()), ("passages", pa.int32())])
+ARTICLE_BANDS = pa.schema([("band_key", pa.int64()), ("article_id", pa.string())])
 PASSAGE_FINGERPRINTS = pa.schema([("fingerprint", pa.int64()), ("article_id", pa.string())])
 ARTICLE_OVERLAPS = pa.schema([
     ("article_id", pa.string()), ("other_article_id", pa.string()), ("shared_passages", pa.int32()),
@@ -38,29 +39,17 @@ ARTICLE_OVERLAPS = pa.schema([
 ])
 TABLES = {"articles": ARTICLES, "article_urls": ARTICLE_URLS, "rejects": REJECTS,
           "article_removals": ARTICLE_REMOVALS, "article_signatures": ARTICLE_SIGNATURES,
-          "passage_fingerprints": PASSAGE_FINGERPRINTS, "article_overlaps": ARTICLE_OVERLAPS}
+          "article_bands": ARTICLE_BANDS, "passage_fingerprints": PASSAGE_FINGERPRINTS, "article_overlaps": ARTICLE_OVERLAPS}
 
 
 def is_loaded(con, batch_id: str) -> bool:
     return con.execute("SELECT 1 FROM loaded_batches WHERE batch_id = ?", [batch_id]).fetchone() is not None
 
 
-def append_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int,
-                 rows: dict[str, list[dict]], crawl_run: dict, reroots: list[tuple[str, str, float]] = ()) -> bool:
-    """Insert the batch's rows and its `crawl_runs` row in one transaction. False if the batch
-    was loaded before (nothing is written)."""
-    if is_loaded(con, batch_id):
-        return False
-    con.execute("BEGIN")
-    try:
-        insert_rows(con, rows, reroots)
-        record_run(con, crawl_run)
-        con.execute("INSERT INTO loaded_batches VALUES (?, ?, ?, now(), ?)", [batch_id, run_id, portal, pages])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return True
+def finish_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int, crawl_run: dict) -> None:
+    """Record the batch's run and mark it loaded, inside the caller's transaction."""
+    record_run(con, crawl_run)
+    con.execute("INSERT INTO loaded_batches VALUES (?, ?, ?, now(), ?)", [batch_id, run_id, portal, pages])
 
 
 def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, float]] = ()) -> None:
@@ -73,8 +62,10 @@ def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, 
     for table, schema in TABLES.items():
         if rows.get(table):
             con.register("_staged", pa.Table.from_pylist(rows[table], schema=schema))
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
-            con.unregister("_staged")
+            try:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+            finally:
+                con.unregister("_staged")
 
 
 def record_run(con, crawl_run: dict) -> None:
