@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     position = {}
     for k, (aid, published, text) in enumerate(sample):
         mh = index.signature(sentences(text))
-        for other in index.lsh.query(mh):
+        for other in index.candidates(mh):
             j = (index.entries[other].signature == mh.hashvalues).mean()
             if j >= DEFAULTS.near_duplicate_jaccard:
                 found.add((position[other], k))

@@ -93,17 +93,19 @@ def add_candidates(con, index: NearDuplicateIndex, signatures: np.ndarray, finge
                 postings.extend((fp, aid) for aid in ids)
         shared = pa.table({"article_id": pa.array([aid for _, aid in postings], pa.string())})
         with _registered(con, "chunk_sharers", shared):
+            # Signatures only of the articles sharing a band key (the LSH candidates) and the
+            # originals of their groups; of those sharing passages, their group and passages.
             rows = con.execute("""
-                WITH candidates AS (
+                WITH banded AS (
                     SELECT article_id FROM article_bands WHERE band_key IN (SELECT band_key FROM chunk_bands)
-                    UNION SELECT article_id FROM chunk_sharers),
-                with_originals AS (
-                    SELECT article_id FROM candidates
                     UNION SELECT duplicate_of FROM articles
-                    WHERE article_id IN (SELECT article_id FROM candidates) AND duplicate_of IS NOT NULL)
-                SELECT s.article_id, s.minhash, a.published_at, a.duplicate_of, s.passages
+                    WHERE duplicate_of IS NOT NULL AND article_id IN (
+                        SELECT article_id FROM article_bands WHERE band_key IN (SELECT band_key FROM chunk_bands)))
+                SELECT s.article_id, CASE WHEN s.article_id IN (SELECT article_id FROM banded) THEN s.minhash END,
+                       a.published_at, a.duplicate_of, s.passages
                 FROM article_signatures s JOIN articles a USING (article_id)
-                WHERE s.article_id IN (SELECT article_id FROM with_originals)""").fetchall()
+                WHERE s.article_id IN (SELECT article_id FROM banded UNION SELECT article_id FROM chunk_sharers)
+                """).fetchall()
     index.insert_stored(rows, postings, boilerplate)
 
 

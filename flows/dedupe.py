@@ -5,8 +5,8 @@
   copies of one text (Unicode form, tone-mark placement `hoà`/`hòa`, case, punctuation,
   spacing). The stored text stays as published.
 - Near-duplicates (a changed lead, another byline, a trimmed ending): MinHash of word 5-grams,
-  found through LSH (datasketch), so each new article costs the same whatever the warehouse
-  holds. A near-duplicate keeps its row and points at the earliest-published article of its
+  found through LSH (datasketch's MinHash and banding; the band keys are stored in the
+  warehouse), so each new article costs about the same whatever the warehouse holds. A near-duplicate keeps its row and points at the earliest-published article of its
   group (`duplicate_of`, with the estimated Jaccard `similarity`).
 - Shared passages (syndicated paragraphs in otherwise different stories, seeds 000 and 002):
   fingerprints of each two consecutive sentences; articles sharing any are recorded in
@@ -20,6 +20,7 @@ the chunk (`flows.batches`), into a `NearDuplicateIndex` of that chunk's size.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -114,6 +115,14 @@ def shingle_hashes(folded: list[str], n: int) -> list[int]:
     return list({zlib.crc32(data[a:b]) for a, b in zip(starts, ends)})
 
 
+@functools.cache
+def lsh_parameters(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows per band for a Jaccard threshold: datasketch's choice, which weighs false
+    positives and false negatives alike (25 bands of 5 at 0.5 and 128)."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
 # Odd 64-bit multiplier of the band keys' polynomial hash (FNV-1's prime).
 _BAND_PRIME = np.uint64(0x100000001B3)
 
@@ -155,7 +164,7 @@ class Verdict:
 
 @dataclass
 class _Entry:
-    signature: np.ndarray
+    signature: np.ndarray | None
     published: datetime | None
     root: str
     passages: int
@@ -168,7 +177,8 @@ class NearDuplicateIndex:
 
     def __init__(self, settings: DedupeSettings = DEFAULTS):
         self.settings = settings
-        self.lsh = MinHashLSH(threshold=settings.near_duplicate_jaccard, num_perm=settings.num_perm)
+        self.bands, self.rows = lsh_parameters(settings.near_duplicate_jaccard, settings.num_perm)
+        self.buckets: dict[int, list[str]] = {}  # LSH band key -> articles
         self.entries: dict[str, _Entry] = {}
         self.groups: dict[str, list[str]] = {}  # original -> its near-duplicates
         self.passages: dict[int, list[str]] = {}
@@ -189,7 +199,19 @@ class NearDuplicateIndex:
         return passage_fingerprints(folded, self.settings.passage_min_chars)
 
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:
-        return band_keys(signatures, self.lsh.b, self.lsh.r)
+        return band_keys(signatures, self.bands, self.rows)
+
+    def candidates(self, mh: MinHash) -> set[str]:
+        """The articles sharing an LSH band with this signature."""
+        found = set()
+        for key in self.band_keys(mh.hashvalues[None, :])[0].tolist():
+            found.update(self.buckets.get(key, ()))
+        return found
+
+    def _into_buckets(self, ids: list[str], signatures: np.ndarray) -> None:
+        for aid, keys in zip(ids, self.band_keys(signatures).tolist()):
+            for key in keys:
+                self.buckets.setdefault(key, []).append(aid)
 
     @classmethod
     def from_rows(cls, signatures, fingerprints, settings: DedupeSettings = DEFAULTS) -> "NearDuplicateIndex":
@@ -200,16 +222,20 @@ class NearDuplicateIndex:
     def insert_stored(self, signatures, fingerprints, boilerplate=()) -> None:
         """Add stored articles. signatures: (article_id, minhash bytes, published_at,
         duplicate_of, passages), the originals of near-duplicate groups included;
+        minhash None for an article wanted only for its shared passages and group;
         fingerprints: (fingerprint, article_id); boilerplate: fingerprints known to be in more
         than `passage_max_articles` articles."""
         self.boilerplate.update(boilerplate)
-        with self.lsh.insertion_session() as session:
-            for aid, blob, published, duplicate_of, passages in signatures:
-                values = np.frombuffer(blob, dtype=np.uint32)
-                self.entries[aid] = _Entry(values, published, duplicate_of or aid, passages)
-                if duplicate_of:
-                    self.groups.setdefault(duplicate_of, []).append(aid)
-                session.insert(aid, self.minhash(values), check_duplication=False)
+        banded = []
+        for aid, blob, published, duplicate_of, passages in signatures:
+            values = None if blob is None else np.frombuffer(blob, dtype=np.uint32)
+            self.entries[aid] = _Entry(values, published, duplicate_of or aid, passages)
+            if duplicate_of:
+                self.groups.setdefault(duplicate_of, []).append(aid)
+            if values is not None:  # without: met only through shared passages, not in the LSH
+                banded.append((aid, values))
+        if banded:
+            self._into_buckets([aid for aid, _ in banded], np.stack([v for _, v in banded]))
         for fp, aid in fingerprints:
             self.passages.setdefault(fp, []).append(aid)
 
@@ -219,7 +245,7 @@ class NearDuplicateIndex:
     def judge(self, mh: MinHash, fingerprints: set[int], published: datetime | None) -> Verdict:
         verdict = Verdict()
         best, best_j = None, 0.0
-        for candidate in self.lsh.query(mh):
+        for candidate in self.candidates(mh):
             j = float(np.mean(self.entries[candidate].signature == mh.hashvalues))
             if j > best_j:
                 best, best_j = candidate, j
@@ -256,7 +282,7 @@ class NearDuplicateIndex:
         elif verdict.duplicate_of:
             self.groups.setdefault(root, []).append(aid)
         self.entries[aid] = _Entry(mh.hashvalues.astype(np.uint32), published, root, len(fingerprints))
-        self.lsh.insert(aid, mh, check_duplication=False)
+        self._into_buckets([aid], mh.hashvalues[None, :])
         for fp in fingerprints - self.boilerplate:
             posting = self.passages.setdefault(fp, [])
             if len(posting) <= self.settings.passage_max_articles:  # past the cap it is boilerplate

@@ -58,3 +58,31 @@ def test_shared_passages_between_different_stories_are_overlaps_not_duplicates()
     index, v = index_with(("a", BODY, 2), ("b", other, 3))
     assert v["b"].duplicate_of is None and v["b"].reroot is None
     assert [o[0] for o in v["b"].overlaps] == ["a"] and v["b"].overlaps[0][1] >= 2
+
+
+def test_articles_share_a_band_key_exactly_when_datasketch_puts_them_in_one_bucket():
+    """The warehouse's band keys (`article_bands`) stand in for datasketch's LSH buckets."""
+    import numpy as np
+    from datasketch import MinHashLSH
+    rng = np.random.default_rng(7)
+    index = NearDuplicateIndex()
+    lsh = MinHashLSH(threshold=DEFAULTS.near_duplicate_jaccard, num_perm=DEFAULTS.num_perm)
+    assert (lsh.b, lsh.r) == (index.bands, index.rows)
+    signatures = rng.integers(0, 2**32, size=(300, DEFAULTS.num_perm), dtype=np.uint64).astype(np.uint32)
+    for i in range(1, 300, 3):  # every third shares one band (or, past the last band, unused values)
+        band = rng.integers(0, index.bands + 1)
+        cols = slice(band * index.rows, (band + 1) * index.rows)
+        signatures[i, cols] = signatures[i - 1, cols]
+    for i, sig in enumerate(signatures):
+        lsh.insert(str(i), index.minhash(sig), check_duplication=False)
+    keys = index.band_keys(signatures)
+    by_key = {}
+    for i, row in enumerate(keys):
+        for k in row:
+            by_key.setdefault(int(k), set()).add(str(i))
+    shared = 0
+    for i, row in enumerate(keys):
+        via_keys = set().union(*(by_key[int(k)] for k in row))
+        assert via_keys == set(lsh.query(index.minhash(signatures[i]))), i
+        shared += len(via_keys) > 1
+    assert 150 <= shared < 300  # the planted pairs (one of 26 falls past the last band), nothing else
