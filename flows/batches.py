@@ -180,7 +180,7 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
             cleaned.append((rec["url_key"], art, content_hash(art.lead, art.body)))
-        reroots = _dedupe_chunk(con, cleaned, rows, result, portal.key, run_id, batch.batch_id, now)
+        reroots = dedupe_chunk(con, cleaned, rows, result, portal.key, run_id, batch.batch_id, now)
         fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
                       for a in rows["articles"])
         loader.insert_rows(con, rows, reroots)
@@ -189,7 +189,7 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
     return result
 
 
-def _dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchResult, portal: str,
+def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchResult, portal: str,
                   run_id: str, batch_id: str, now: datetime) -> list[tuple[str, str, float]]:
     """Judge a chunk's cleaned articles against the warehouse (and each other) and fill `rows`.
     Returns the near-duplicate groups the chunk re-roots."""

@@ -165,11 +165,14 @@ def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_
             logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
                         result.new, result.near_duplicates, result.duplicates, result.rejected)
             results.append(result)
-        if any(r.new for r in results):
-            try:
+    if any(r.new for r in results):
+        # On a connection of its own: closing the load's frees its memory first (the rebuild
+        # needs about as much again).
+        try:
+            with contextlib.closing(db.connect(db_file)) as con:
                 search.refresh(con)
-            except Exception as e:  # the articles are committed; search catches up next load
-                logger.warning("full-text index not rebuilt: %s", e)
+        except Exception as e:  # the articles are committed; search catches up next load
+            logger.warning("full-text index not rebuilt: %s", e)
     return results
 
 
