@@ -7,10 +7,10 @@ BIN     = $(VENV)/bin
 
 .PHONY: install demo test clean-data
 
-$(BIN)/provnews: pyproject.toml
+$(BIN)/provnews: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 install: $(BIN)/provnews
@@ -18,7 +18,7 @@ install: $(BIN)/provnews
 demo: install
 	$(BIN)/provnews ingest --mirror
 	$(BIN)/provnews sql "SELECT portal, province, province_current, count(*) AS articles, \
-	  min(published_at)::DATE AS oldest, max(published_at)::DATE AS newest FROM articles GROUP BY ALL ORDER BY portal"
+	  min(published_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::DATE AS oldest, max(published_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::DATE AS newest FROM articles GROUP BY ALL ORDER BY portal"
 
 test: install
 	$(BIN)/python -m pytest

@@ -1,7 +1,7 @@
 """Against a real `prefect server start` on a free local port: `provnews serve` registers both
 deployments, the API reads them back (schedule, parameter schema), a backfill triggered through
-the API runs against the mirror and publishes its report; re-serving leaves a schedule changed
-in the UI as it is."""
+the API runs against the mirror and publishes its report; the server's scheduler turns the
+served schedule into scheduled runs; re-serving leaves a schedule changed in the UI as it is."""
 
 from __future__ import annotations
 
@@ -15,12 +15,15 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from spiders.portals import PORTALS
@@ -33,15 +36,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SCHEDULER_LOOP_SECONDS = 2  # Prefect's default is 60
+
+
 @pytest.fixture(scope="module")
-def api_url():
-    home = tempfile.mkdtemp(prefix="provnews-prefect-server-")
+def server_home():
+    """The server's PREFECT_HOME; its output goes to server.log there."""
+    home = Path(tempfile.mkdtemp(prefix="provnews-prefect-server-"))
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def api_url(server_home):
     port = free_port()
-    env = {**os.environ, "PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = {**os.environ, "PREFECT_HOME": str(server_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": str(SCHEDULER_LOOP_SECONDS)}
     env.pop("PREFECT_API_URL", None)
     prefect = shutil.which("prefect", path=os.path.dirname(sys.executable))
-    server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    with open(server_home / "server.log", "wb") as log:
+        server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/api"
     try:
         deadline = time.monotonic() + 120
@@ -57,7 +72,6 @@ def api_url():
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -114,6 +128,31 @@ def test_serve_registers_both_deployments_and_a_triggered_backfill_completes_wit
             artifacts = client.read_artifacts()
         report = [a for a in artifacts if a.key == "backfill-report" and a.flow_run_id == run.id]
         assert report and "hatinh" in str(report[0].data)
+
+
+def test_the_served_schedule_produces_scheduled_runs_none_of_them_due(api_url, server_home, tmp_path):
+    with get_client(sync_client=True) as client:  # start from the command line's schedule
+        with contextlib.suppress(ObjectNotFound):
+            client.delete_deployment(client.read_deployment_by_name("ingest/scheduled").id)
+    with serving(api_url, tmp_path / "w.duckdb"):
+        deployment, (schedule,) = read("ingest/scheduled")
+        assert schedule.active and not deployment.paused
+        only_this = DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
+        deadline = time.monotonic() + 60  # the scheduler looks every 2 s, recently changed deployments every 5 s
+        with get_client(sync_client=True) as client:
+            while not (runs := client.read_flow_runs(deployment_filter=only_this)):
+                if time.monotonic() > deadline:
+                    log = (server_home / "server.log").read_text(errors="replace").splitlines()
+                    errors = dict.fromkeys(line.strip() for line in log if "Error" in line)
+                    pytest.fail("the server's scheduler made no run of ingest/scheduled; server errors:\n"
+                                + "\n".join(list(errors)[-5:]))
+                time.sleep(1)
+    # Every run is Scheduled, a whole interval ahead (the schedule is anchored when serve starts):
+    # none is due during the tests, so the serve process executes none of them.
+    assert runs and all(run.state.is_scheduled() for run in runs), [run.state for run in runs]
+    soon = datetime.now(timezone.utc) + timedelta(hours=5)
+    assert all(run.expected_start_time > soon for run in runs), sorted(r.expected_start_time for r in runs)
+    assert all(run.created_by and run.created_by.type == "SCHEDULE" for run in runs)
 
 
 def test_serving_again_keeps_a_schedule_the_user_changed_in_the_ui(api_url, tmp_path):
