@@ -13,19 +13,14 @@ same job and batch directories (Scrapy's JOBDIR keeps the queue and the requests
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 MANIFEST = "manifest.json"
 INTERRUPTED = 130  # exit status of a crawl stopped by a signal: resumable, not a failure to retry
-
-# Loopback targets (the mirror) need no politeness: it is our own server on this machine.
-LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 32}
 
 
 def command(portal: str, batch_dir, *, known_urls=None, since=None, until=None, mirror_url=None,
@@ -39,16 +34,6 @@ def command(portal: str, batch_dir, *, known_urls=None, since=None, until=None, 
     for name, value in (settings or {}).items():
         cmd += ["-s", f"{name}={value}"]
     return cmd
-
-
-def _is_loopback(url: str | None) -> bool:
-    if not url:
-        return False
-    host = urlsplit(url).hostname or ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.utils.project import get_project_settings
 
     from spiders.portal_spider import SPIDERS
-    from spiders.progress import counts, save_counts
+    from spiders.progress import PROBLEM_STAT, counts, save_counts
 
     batch = Path(args.batch_dir)
     batch.mkdir(parents=True, exist_ok=True)
@@ -77,8 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     settings.set("PROVNEWS_BATCH_DIR", str(batch))
     settings.set("LOG_FILE", str(batch / "crawl.log"))
     settings.set("LOG_FILE_APPEND", False)
-    if _is_loopback(args.mirror_url or args.base_url):
-        settings.setdict(LOOPBACK_SETTINGS, priority="cmdline")
     if args.jobdir:
         settings.set("JOBDIR", args.jobdir)
     for pair in args.set:
@@ -110,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         manifest["timed_out"] = True
     if finish == "finished" and not manifest["listing_pages"]:
         # Not one listing page: the portal is down or refuses us. Fail, so that the run says so.
-        print(f"no listing page of {args.portal} could be fetched (see {batch / 'crawl.log'})", file=sys.stderr)
+        # The cause in one line (DNS, refused, timeout, HTTP status), read by the run and check-portals.
+        print(f"no listing page of {args.portal} could be fetched: "
+              f"{crawler.stats.get_value(PROBLEM_STAT) or 'cause unknown'}", file=sys.stderr)
         return 3
     # Stopped or broken off: leave no manifest, so the batch is never loaded as if complete.
     if finish == "shutdown":

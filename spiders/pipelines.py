@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import logging
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 PAGES_FILE = "pages.jsonl.gz"
@@ -29,8 +31,14 @@ class StagingPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("PROVNEWS_BATCH_DIR") or "data/batches/adhoc",
-                   resumable=bool(crawler.settings.get("JOBDIR")))
+        batch_dir = crawler.settings.get("PROVNEWS_BATCH_DIR")
+        if not batch_dir:
+            # A plain `scrapy crawl`: its pages are kept apart from every warehouse's archive,
+            # and never loaded (`provnews ingest` is the way to load).
+            batch_dir = f"data/adhoc/{crawler.spidercls.name}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+            logging.getLogger(__name__).warning(
+                "no PROVNEWS_BATCH_DIR: staging pages in %s, which no warehouse loads", batch_dir)
+        return cls(batch_dir, resumable=bool(crawler.settings.get("JOBDIR")))
 
     def open_spider(self, spider):
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -20,8 +22,10 @@ from spiders.dates import parse_day, parse_vn_datetime
 from spiders.items import PageItem, RejectItem
 from spiders.middlewares import OffsiteRequest
 from spiders.portals import PORTALS, Portal
-from spiders.urls import scope_for, url_key
+from spiders.urls import Scope, scope_for, url_key
 
+# Loopback targets (the mirror) need no politeness: it is our own server on this machine.
+LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 32}
 KEPT_HEADERS = ("Content-Type", "Content-Length", "Last-Modified", "ETag", "Date", "Server")
 _POSTBACK = re.compile(r"__doPostBack\('([^']*)','([^']*)'\)")
 
@@ -36,6 +40,15 @@ class PortalSpider(scrapy.Spider):
     """
 
     portal: Portal
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # A loopback target (the mirror) is our own server on this machine: no politeness
+        # delay. Here, not in the runner, so that `scrapy crawl` gets it too; `-s` still wins.
+        if _is_loopback(kwargs.get("mirror_url") or kwargs.get("base_url")):
+            crawler.settings.setdict(LOOPBACK_SETTINGS, priority="spider")
+        return spider
 
     def __init__(self, known_urls=None, since=None, until=None, mirror_url=None, base_url=None,
                  *args, **kwargs):
@@ -52,6 +65,7 @@ class PortalSpider(scrapy.Spider):
         return root + self.portal.listing.url.format(category=category, page=page)
 
     async def start(self):
+        self.note_target()
         for category in self.portal.categories:
             yield scrapy.Request(self.listing_url(category, 1), callback=self.parse_listing,
                                  errback=self.on_error, cb_kwargs={"category": category, "page": 1},
@@ -115,6 +129,20 @@ class PortalSpider(scrapy.Spider):
         if not hasattr(self, "state"):
             self.state = {}
         return self.state.setdefault("seen", set())
+
+    earlier_scopes: list[Scope] = []
+
+    def note_target(self) -> None:
+        """Record where the portal is served from in this part of the crawl. A resumed crawl
+        whose portal is now served from elsewhere (the mirror on another port, another
+        --base-url) learns the earlier places: the scope middleware moves the requests they
+        queued here. Called once the crawl has opened, when Scrapy has loaded `self.state`."""
+        if not hasattr(self, "state"):
+            self.state = {}
+        targets = self.state.setdefault("targets", [])
+        if self.scope.roots not in targets:
+            targets.append(self.scope.roots)
+        self.earlier_scopes = [Scope(roots) for roots in targets if roots != self.scope.roots]
 
     @property
     def walks(self) -> dict:
@@ -194,10 +222,24 @@ class PortalSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         reason, status = classify_failure(failure)
+        if reason == "offsite" and self._meant_for_portal(request):
+            reason = "target_moved"  # our configuration, not the page: a later run tries again
         self.crawler.stats.inc_value(f"provnews/rejects/{reason}")
         yield RejectItem(self.portal.key, self.scope.to_logical(request.url),
                          request.meta.get("url_key"), request.meta.get("stage", "fetch"),
                          reason, status, str(failure.value)[:300])
+
+
+    def _meant_for_portal(self, request) -> bool:
+        """An offsite request that the crawl itself made for one of the portal's own pages (not a
+        redirect away from the portal, not a listing link to another site): it went to a host
+        the portal is no longer served from."""
+        if request.meta.get("redirect_urls"):
+            return False
+        if request.meta.get("stage") == "listing":
+            return True
+        key = request.meta.get("url_key") or ""
+        return any(key == d or key.startswith(d + "/") for d in self.portal.domains)
 
 
 def classify_failure(failure) -> tuple[str, int | None]:
@@ -227,6 +269,14 @@ def classify_failure(failure) -> tuple[str, int | None]:
     if failure.check(ResponseFailed, ResponseNeverReceived):  # reset, or closed mid-body
         return "connection_lost", None
     return failure.type.__name__.lower(), None
+
+
+def _is_loopback(url: str | None) -> bool:
+    host = (urlsplit(url).hostname or "") if url else ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _spider_class(portal: Portal) -> type[PortalSpider]:

@@ -1,14 +1,22 @@
-"""Extension: a resumable crawl writes its progress to `<JOBDIR>/progress.json` every second.
+"""Extension: every crawl writes its progress to `progress.json` in its batch directory, four
+times a second and once more as it closes: its counters, the share of a backfill's date range
+covered, when it started, how it finished and, if it failed, why, in one line (`problem`).
 
-`provnews backfill` draws its progress bar from this file; the crawl runs in a child process, so
-a file is the simplest channel, and it survives the crawl for a last look after Ctrl-C.
+The crawl runs in a child process, so a file is the simplest channel. The terminal draws the
+run's display from it (`flows.progress`), the run report takes the figures of a portal that was
+not loaded from it, and `check-portals` the cause of a failure; it outlives the crawl, for a last
+look after Ctrl-C or a failure. A resumable crawl also writes it into its JOBDIR
+(`staging.Job.progress_file`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -17,7 +25,10 @@ from twisted.internet import task
 
 PROGRESS_FILE = "progress.json"
 EARLIER_COUNTS_FILE = "earlier_counts.json"  # what the interrupted parts of a resumed crawl counted
-INTERVAL_SECONDS = 1.0
+# Against the mirror a crawl fetches about a hundred pages a second: written once a second, the
+# file trailed the crawl by that much, and the display jumped when the last write came.
+INTERVAL_SECONDS = 0.25
+PROBLEM_STAT = "provnews/problem"  # the crawl's `problem`, for the runner's exit message
 
 # The crawl's counters: name in the manifest and the progress file -> Scrapy stat.
 COUNTERS = {
@@ -43,6 +54,32 @@ def save_counts(stats, jobdir: str) -> None:
     write_atomic(Path(jobdir) / EARLIER_COUNTS_FILE, counts(stats, jobdir))
 
 
+def read(directory) -> dict | None:
+    """The last progress a crawl wrote into `directory`, or None."""
+    try:
+        return json.loads((Path(directory) / PROGRESS_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+# Why a listing page was not fetched, by reject reason (`portal_spider.classify_failure`).
+CAUSES = {
+    "dns_error": "DNS lookup failed for {host}",
+    "connection_refused": "connection refused by {host}",
+    "timeout": "no answer from {host} within {timeout:g} s",
+    "connection_lost": "connection to {host} lost",
+    "robots_disallowed": "robots.txt of {host} disallows the listing pages",
+    "too_many_redirects": "redirect loop at {host}",
+    "offsite": "{host} redirects outside the portal",
+}
+
+
+def cause(reason: str, host: str, timeout: float = 0) -> str:
+    if reason.startswith("http_"):
+        return f"HTTP {reason.removeprefix('http_')} from {host}"
+    return CAUSES.get(reason, reason + " at {host}").format(host=host, timeout=timeout)
+
+
 def write_atomic(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".part")
     tmp.write_text(json.dumps(data))
@@ -50,32 +87,60 @@ def write_atomic(path: Path, data: dict) -> None:
 
 
 class ProgressFile:
-    def __init__(self, crawler, jobdir: str):
+    def __init__(self, crawler, paths: list[Path]):
         self.crawler = crawler
-        self.jobdir = jobdir
-        self.path = Path(jobdir) / PROGRESS_FILE
+        self.jobdir = job_dir(crawler.settings)
+        self.paths = paths
+        self.started = time.time()  # tells this crawl's writes from an earlier attempt's
+        self.listing_failures: Counter[tuple[str, str]] = Counter()  # (reason, host) per listing reject
         self.loop = task.LoopingCall(self.write)
 
     @classmethod
     def from_crawler(cls, crawler):
-        jobdir = job_dir(crawler.settings)
-        if not jobdir:
+        dirs = [d for d in (crawler.settings.get("PROVNEWS_BATCH_DIR"), job_dir(crawler.settings)) if d]
+        if not dirs:
             raise NotConfigured
-        ext = cls(crawler, jobdir)
+        ext = cls(crawler, [Path(d) / PROGRESS_FILE for d in dirs])
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         return ext
 
     def spider_opened(self, spider):
         self.spider = spider
         self.loop.start(INTERVAL_SECONDS)
 
+    def item_scraped(self, item, response, spider):
+        if getattr(item, "kind", None) == "reject" and item.stage == "listing":
+            # The host actually asked (a mirror, a --base-url), not the portal's own: for an
+            # errback's item `response` is the Failure, which carries the request.
+            url = getattr(response, "url", None) or response.request.url
+            self.listing_failures[(item.reason, urlsplit(url).netloc)] += 1
+
     def spider_closed(self, spider, reason):
         if self.loop.running:
             self.loop.stop()
-        self.write(finished=reason)
+        progress = self.write(finished=reason)
+        self.crawler.stats.set_value(PROBLEM_STAT, progress["problem"])
 
-    def write(self, finished: str | None = None):
+    def problem(self, finished: str | None, listing_pages: int) -> str | None:
+        """Why the crawl failed, in one line (the runner fails a crawl that fetched no listing
+        page); None while it runs, when it did not fail, or when it was stopped (resumable)."""
+        if finished in (None, "shutdown"):
+            return None
+        if finished not in ("finished", "closespider_timeout"):
+            return f"the crawl did not finish ({finished})"
+        if listing_pages:
+            return None
+        if not self.listing_failures:
+            return "no listing page was requested"
+        (reason, host), _ = self.listing_failures.most_common(1)[0]
+        return cause(reason, host, self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+
+    def write(self, finished: str | None = None) -> dict:
         progress = counts(self.crawler.stats, self.jobdir)
-        progress.update(coverage=self.spider.coverage(), finished=finished)
-        write_atomic(self.path, progress)
+        progress.update(coverage=self.spider.coverage(), started=self.started, finished=finished,
+                        problem=self.problem(finished, progress["listing_pages"]))
+        for path in self.paths:
+            write_atomic(path, progress)
+        return progress

@@ -47,5 +47,6 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {"spiders.middlewares.PortalScopeMiddleware": 90}
+REQUEST_FINGERPRINTER_CLASS = "spiders.middlewares.PortalFingerprinter"
 ITEM_PIPELINES = {"spiders.pipelines.StagingPipeline": 500}
-EXTENSIONS = {"spiders.progress.ProgressFile": 500}  # only with JOBDIR (resumable backfills)
+EXTENSIONS = {"spiders.progress.ProgressFile": 500}  # progress.json in the batch (and the JOBDIR)

@@ -79,6 +79,19 @@ class Scope:
         return urlunsplit(("https", domain, u.path[len(prefix):] or "/", u.query, ""))
 
 
+    def to_physical(self, logical_url: str) -> str:
+        """Where a portal URL (`https://<domain>/<path>`) is fetched from in this scope."""
+        u = urlsplit(logical_url)
+        host = _host(u.hostname)
+        for domain, root in self.roots:
+            if _host(domain) == host:
+                r = urlsplit(root)
+                if r.path.strip("/"):  # served under a path prefix (the mirror)
+                    return urlunsplit((r.scheme, r.netloc, r.path.rstrip("/") + (u.path or "/"), u.query, ""))
+                return urlunsplit((r.scheme, r.netloc, u.path or "/", u.query, ""))
+        return logical_url
+
+
 def scope_for(domains: tuple[str, ...], mirror_url: str | None = None,
               base_url: str | None = None) -> Scope:
     if mirror_url:
