@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.common import HEADER, machine, row  # noqa: E402
+from flows import staging  # noqa: E402
 from spiders.portals import PORTALS  # noqa: E402
 
 PROVNEWS = [sys.executable, "-m", "flows.cli"]
@@ -156,7 +157,7 @@ def main() -> None:
             small = backfill(tmp / "small", base_url)
         with mirror(per_portal) as base_url:
             big = backfill(tmp / "big", base_url)
-            bare = bare_fetch(tmp, big["db"].parent / "batches")
+            bare = bare_fetch(tmp, staging.batches_root(big["db"]))
             again = scheduled_run(big["db"], base_url)
 
     big_pages = big["pages"] + big["listing_pages"]

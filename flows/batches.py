@@ -21,7 +21,10 @@ from flows.staging import Batch
 from spiders.portals import get as get_portal
 from warehouse import loader
 
-TRANSIENT = {"timeout", "connection_lost", "connection_refused", "dns_error", "http_408", "http_429"}
+# Tried again by a later run. `target_moved`: a request sent where the portal is no longer served
+# from (a resumed crawl's queue): our configuration, never the page's fault.
+TRANSIENT = {"timeout", "connection_lost", "connection_refused", "dns_error", "http_408", "http_429",
+             "target_moved"}
 
 
 def is_transient(reason: str) -> bool:

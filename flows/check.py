@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flows import staging
 from flows.cleaning import Unusable, clean_page
-from spiders import crawl
+from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 
 FIELDS = ("title", "published_at", "author", "lead")
@@ -30,7 +30,10 @@ def check_portal(key: str, mirror_url: str | None = None, base_url: str | None =
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         batch = staging.Batch(batch_dir)
         if proc.returncode != 0 or not batch.complete:
-            out["problem"] = (proc.stderr.strip().splitlines() or [f"crawl exit {proc.returncode}"])[-1]
+            # The cause as the crawl judged it (DNS, refused, timeout, HTTP status), never a path
+            # into this temporary directory, which is gone when the table is printed.
+            problem = (progress.read(batch_dir) or {}).get("problem")
+            out["problem"] = problem or (proc.stderr.strip().splitlines() or [f"crawl exit {proc.returncode}"])[-1]
             return out
         out["listing_entries"] = batch.manifest.get("listing_entries", 0)
         records = list(batch.records())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -56,9 +58,13 @@ def _check_portal_args(args) -> None:
         _check_reachable(args.mirror_url, what="--mirror-url")
 
 
+def _global_options(p: argparse.ArgumentParser, default=None) -> None:
+    p.add_argument("--db", default=default, help="warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="provnews", description="Vietnamese provincial portals into a DuckDB warehouse.")
-    ap.add_argument("--db", help="warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb)")
+    _global_options(ap)
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def crawl_args(p, since_required=False):
@@ -82,9 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url")
     p.add_argument("--explain", action="store_true", help="also list every removal and the rule that made it")
 
-    p = sub.add_parser("sql", help="read-only SQL on the warehouse")
+    p = sub.add_parser("sql", help="read-only SQL on the warehouse: one statement")
     p.add_argument("query")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    shell = "the duckdb shell on the warehouse, read-only, full-text search loaded, time zone Asia/Ho_Chi_Minh"
+    sub.add_parser("shell", help=shell, usage="provnews shell [--db PATH] [--] [DUCKDB OPTIONS...]",
+                   description=f"{shell}. Other arguments (all of them after --) go to the shell, e.g. "
+                               "-csv -c 'SELECT ...'.")
 
     p = sub.add_parser("mirror", help="serve the portal mirror on 127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -105,24 +116,44 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reprocess", help="rebuild articles from the raw archive with the current cleaner, no network")
     p.add_argument("--portal", action="append", dest="portals", metavar="P",
                    help="portal key (repeatable; default: all)")
+
+    # Global options are taken after the command too. There they default to "not given", so
+    # that they do not undo the same option given before the command.
+    for p in sub.choices.values():
+        _global_options(p, default=argparse.SUPPRESS)
     return ap
 
 
-def cmd_ingest(args, flow_name="ingest") -> int:
-    from flows.staging import check_run_lock
-    from warehouse import db
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = build_parser()
+    args, extra = ap.parse_known_args(argv)
+    if args.command == "shell":
+        args.shell_args = extra[1:] if extra[:1] == ["--"] else extra
+    elif extra:
+        ap.error(f"unrecognized arguments: {' '.join(extra)}")
+    # Checked here, before a crawl starts (and before ingest and backfill move to their own session).
+    if getattr(args, "until", None) and args.since and args.until < args.since:
+        raise UsageError(f"--until {args.until} is before --since {args.since}: nothing to back-fill")
+    return args
 
+
+def cmd_ingest(args, flow_name="ingest") -> int:
     _check_portal_args(args)
     if args.mirror_size < 1:
         raise UsageError("--mirror-size must be at least 1")
-    check_run_lock(db.db_path(args.db))  # a clear line now, rather than a failed flow run
     return _run_flow(args, flow_name)
 
 
 OWN_SESSION = "PROVNEWS_IN_OWN_SESSION"  # set for the copy of a command run by _in_own_session
+TERM_GRACE_SECONDS = 30  # after SIGTERM, the run's time to stop cleanly before it is killed
 
 
-def _in_own_session(argv: list[str]) -> int:
+def _db_file(db: str | None) -> Path:
+    """warehouse.db.db_path without importing DuckDB into the light supervising process."""
+    return Path(db or os.environ.get("PROVNEWS_DB") or "data/warehouse.duckdb")
+
+
+def _in_own_session(argv: list[str], db_file: Path) -> int:
     """Run this command again in a child process in its own session, and pass Ctrl-C (SIGINT,
     SIGTERM) on to it.
 
@@ -130,19 +161,44 @@ def _in_own_session(argv: list[str]) -> int:
     uvicorn process) would stop on it mid-run. In its own session the run keeps its server; it
     gets the signal from here alone, asks its crawls to stop cleanly, loads what was staged and
     prints the summary. This process imports nothing heavy: it only waits. (A fresh interpreter
-    rather than a fork: DuckDB and threads do not survive forking.)"""
+    rather than a fork: DuckDB and threads do not survive forking.)
+
+    It takes the warehouse's run lock first, so that a second run is refused at once, and hands
+    it to the child. SIGTERM is obeyed: a run still alive TERM_GRACE_SECONDS after it is killed
+    with everything it started (a load is one transaction: a killed one leaves nothing behind)."""
+    from flows import runlock
+
+    try:
+        lock = runlock.hold(db_file)
+    except runlock.RunInProgress as e:
+        print(f"provnews: {e}", file=sys.stderr)
+        return 4
     child = subprocess.Popen([sys.executable, "-m", "flows.cli", *argv], start_new_session=True,
-                             env={**os.environ, OWN_SESSION: "1"})
+                             pass_fds=(lock.fileno(),),
+                             env={**os.environ, OWN_SESSION: "1", runlock.RUN_LOCK_FD: str(lock.fileno())})
+
+    def kill_run():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+
+    def forward(signum, frame):
+        child.send_signal(signum)
+        if signum == signal.SIGTERM:
+            timer = threading.Timer(TERM_GRACE_SECONDS, kill_run)
+            timer.daemon = True
+            timer.start()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda signum, frame: child.send_signal(signum))
-    return child.wait()  # retried by Python when a signal handler has run
+        signal.signal(signum, forward)
+    status = child.wait()  # retried by Python when a signal handler has run
+    return 128 - status if status < 0 else status  # killed by a signal: as a shell reports it
 
 
 def _run_flow(args, flow_name: str) -> int:
-    from flows.ingest import backfill, ingest, run_flow, stop_crawls
-    from flows.progress import backfill_progress
+    from flows.ingest import CRAWL_RETRY_DELAYS, backfill, ingest, new_run_id, run_flow, stop_crawls
+    from flows.progress import run_progress
     from flows.report import print_summary
-    from flows.staging import Job
+    from flows.staging import batches_root
     from spiders.portals import PORTALS
     from warehouse import db
 
@@ -151,19 +207,23 @@ def _run_flow(args, flow_name: str) -> int:
     kwargs = dict(portals=args.portals, since=args.since, mirror=args.mirror, mirror_url=args.mirror_url,
                   base_url=args.base_url, db_path=args.db, mirror_size=args.mirror_size)
     if flow_name == "backfill":
-        progress_files = {k: Job.for_backfill(db.db_path(args.db), k, args.since, args.until).progress_file
-                          for k in args.portals or PORTALS}
-        with backfill_progress(progress_files) as show_final:
-            report = run_flow(backfill, until=args.until, **kwargs)
-            show_final(report)
-    else:
-        report = run_flow(ingest, **kwargs)
+        kwargs.update(until=args.until)
+    # A live display of every run, drawn from the progress files of this run's crawls (its run
+    # id is taken later than this one): a portal that is down shows its cause and retry at once.
+    with run_progress(args.portals or list(PORTALS), batches_root(db.db_path(args.db)), new_run_id(),
+                      CRAWL_RETRY_DELAYS, bar=flow_name == "backfill") as show_final:
+        report = run_flow(backfill if flow_name == "backfill" else ingest, **kwargs)
+        show_final(report)
     print_summary(report)
     if any(p.status == "interrupted" for p in report.portals.values()):
         again = "run the same command again to resume" if flow_name == "backfill" else "the next run fetches the rest"
         print(f"provnews: interrupted; what was fetched is kept, {again}", file=sys.stderr)
         return 130
-    return 0 if report.ok else 1
+    statuses = {p.status for p in report.portals.values()}
+    if statuses == {"loaded"}:
+        return 0
+    # Held open by another process: the batches stay staged and the next run loads them.
+    return 4 if statuses <= {"loaded", "staged"} else 1
 
 
 def cmd_serve(args) -> int:
@@ -204,12 +264,22 @@ def cmd_clean(args) -> int:
     from spiders.portals import get
 
     portal = get(args.portal) if args.portal else None
+    if args.file.is_dir():
+        raise UsageError(f"{args.file} is a directory: give one .txt or .html file")
     if not args.file.is_file():
         raise UsageError(f"no such file: {args.file}")
-    data = args.file.read_bytes()
+    # Anything else (a JSON record, a PDF) would be cleaned as if it were article text.
+    suffix = args.file.suffix.lower()
+    if suffix not in (".txt", ".html", ".htm"):
+        raise UsageError(f"{args.file}: clean reads .txt (raw text like the seeds) or .html/.htm, "
+                         f"not {suffix or 'a file without extension'}")
+    try:
+        data = args.file.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read {args.file}: {e.strerror}") from None
     if not data.strip():
         raise UsageError(f"{args.file} is empty")
-    if args.file.suffix.lower() in (".html", ".htm") or data.lstrip()[:1] == b"<":
+    if suffix in (".html", ".htm") or data.lstrip()[:1] == b"<":
         article = clean_page(data, portal=portal, url=args.url)
     else:
         article = clean_text(data, portal=portal, url=args.url)
@@ -217,18 +287,31 @@ def cmd_clean(args) -> int:
     return 0
 
 
+def _open_for_analysts(path):
+    """The warehouse as `warehouse.analyst` opens it; an unusable file is a usage error."""
+    import duckdb
+
+    from warehouse.analyst import open_readonly
+    try:
+        return open_readonly(path)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    except duckdb.Error as e:  # not a DuckDB file, a directory, ...
+        raise UsageError(str(e).splitlines()[0]) from None
+
+
 def cmd_sql(args) -> int:
     import duckdb
 
     from flows.report import print_rows
-    from warehouse import db, search
 
+    con = _open_for_analysts(args.db)
     try:
-        con = db.connect(args.db, read_only=True)
-    except FileNotFoundError as e:
-        raise UsageError(str(e)) from None
-    try:
-        search.load_extension(con)  # so that fts_main_articles.match_bm25 works
+        # Several statements would show only the last result, and csv/json hold one result.
+        statements = con.extract_statements(args.query)
+        if len(statements) != 1:
+            raise UsageError("no SQL statement in the query" if not statements else
+                             f"one statement at a time, got {len(statements)} (for scripts: `provnews shell`)")
         # Read-only covers the warehouse; this covers the file system (COPY TO, ATTACH, read_csv).
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -241,6 +324,15 @@ def cmd_sql(args) -> int:
         con.close()
     print_rows(columns, rows, args.format)
     return 0
+
+
+def cmd_shell(args) -> int:
+    from warehouse.analyst import shell_argv
+
+    _open_for_analysts(args.db).close()  # a missing or broken file: one line from us, not the shell's
+    argv = shell_argv(args.db, args.shell_args)
+    sys.stdout.flush()
+    os.execv(argv[0], argv)  # the shell takes this process and the terminal: no return
 
 
 def cmd_reprocess(args) -> int:
@@ -297,12 +389,12 @@ def cmd_portals(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_args(argv)
     except UsageError as e:
         print(f"provnews: {e}", file=sys.stderr)
         return 2
     if args.command in ("ingest", "backfill") and not os.environ.get(OWN_SESSION):
-        return _in_own_session(argv)
+        return _in_own_session(argv, _db_file(args.db))
 
     def run():
         if args.command != "serve":
@@ -310,8 +402,8 @@ def main(argv: list[str] | None = None) -> int:
             # Prefect's log lines and tracebacks would bury it. Served runs log to the UI in full.
             os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
         handler = {"ingest": cmd_ingest, "backfill": lambda a: cmd_ingest(a, "backfill"),
-                   "clean": cmd_clean, "sql": cmd_sql, "mirror": cmd_mirror, "portals": cmd_portals,
-                   "reprocess": cmd_reprocess, "serve": cmd_serve, "check-portals": cmd_check_portals}
+                   "clean": cmd_clean, "sql": cmd_sql, "shell": cmd_shell, "mirror": cmd_mirror,
+                   "portals": cmd_portals, "reprocess": cmd_reprocess, "serve": cmd_serve, "check-portals": cmd_check_portals}
         return handler[args.command](args)
     return _exit_status(run)
 
@@ -319,12 +411,24 @@ def main(argv: list[str] | None = None) -> int:
 def _exit_status(run) -> int:
     """Run a command; known failures become one line on stderr and an exit status."""
     from flows.cleaning import Unusable
-    from flows.staging import RunInProgress
+    from flows.runlock import RunInProgress
     from spiders.portals import UnknownPortal
     from warehouse.db import WarehouseBusy
+    from warehouse.search import NotInstalled
 
     try:
-        return run()
+        status = run()
+        sys.stdout.flush()  # a closed pipe shows here at the latest, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader left (`| head`): stop quietly, as command-line tools do, with the status a
+        # shell reports for them (128 + SIGPIPE). Python flushes stdout again at exit: devnull
+        # takes what is left instead of a second error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except NotInstalled as e:
+        print(f"provnews: {e}", file=sys.stderr)
+        return 1
     except (UsageError, UnknownPortal) as e:
         print(f"provnews: {e}", file=sys.stderr)
         return 2

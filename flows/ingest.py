@@ -7,7 +7,7 @@ flows.batches, flows.drift, warehouse); the tasks here add retries, names and lo
 
 A portal whose crawl fails fails its own task; the others are loaded, and then the flow run
 ends Failed, naming the portal (`PortalsFailed`). Only one run writes to a warehouse at a time:
-a second one started meanwhile stops at once with `staging.RunInProgress` (a lock file beside
+a second one started meanwhile stops at once with `runlock.RunInProgress` (a lock file beside
 the warehouse), and the `ingest/scheduled` deployment also has a concurrency limit of 1.
 """
 
@@ -17,6 +17,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -29,17 +30,19 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows import batches, drift, staging
+from flows import batches, drift, runlock, staging
 from mirror.server import mirror_started
-from spiders import crawl
+from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 from spiders.settings import CLOSESPIDER_TIMEOUT
-from warehouse import db, search
+from warehouse import db
 from warehouse.loader import record_run
 
 # A crawl stops itself at PROVNEWS_CRAWL_TIMEOUT (Scrapy's CLOSESPIDER_TIMEOUT) and keeps what
 # it fetched; a crawl still running this long after that is hung, and is killed.
 CRAWL_KILL_SECONDS = CLOSESPIDER_TIMEOUT + 600
+# The full-text rebuild takes seconds (about 15 s at 50,000 articles); past this it is stuck.
+SEARCH_REBUILD_SECONDS = 1800
 # A failed crawl (the portal down, the child killed) is tried again after these pauses.
 CRAWL_RETRY_DELAYS = [int(s) for s in os.environ.get("PROVNEWS_CRAWL_RETRY_DELAYS", "30,120").split(",") if s]
 
@@ -130,6 +133,8 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
             _, stderr = proc.communicate(timeout=CRAWL_KILL_SECONDS)
         except subprocess.TimeoutExpired:
             proc.kill()
+            if job:
+                job.start_over(batch_dir)
             raise
         finally:
             _running_crawls.discard(proc)
@@ -137,8 +142,12 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
         raise CrawlInterrupted(f"crawl of {portal} stopped by a signal; "
                                + ("the same backfill resumes it" if job else "the next run fetches the rest"))
     if proc.returncode != 0 or not (batch_dir / crawl.MANIFEST).exists():
-        tail = (stderr or "").strip().splitlines()[-3:]
-        raise RuntimeError(f"crawl of {portal} failed (exit {proc.returncode}): {' | '.join(tail)}")
+        if job:
+            job.start_over(batch_dir)  # the retry, or the next run, walks again from the first page
+        # The crawl's last line says why (`no listing page of P could be fetched: DNS lookup
+        # failed for P.gov.vn`, an exception); its log is not worth pointing at, a retry rewrites it.
+        last = (stderr or "").strip().splitlines()[-1:]
+        raise RuntimeError(f"crawl of {portal} failed (exit {proc.returncode}): {' '.join(last) or 'no message'}")
     if job:
         job.finish()
     manifest = staging.Batch(batch_dir).manifest
@@ -148,32 +157,38 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
 
 
 @task(name="load-batches", cache_policy=NO_CACHE)
-def load_batches(db_file: Path, pending: list[staging.Batch], run_id: str, flow_name: str,
+def load_batches(con: duckdb.DuckDBPyConnection, pending: list[staging.Batch], run_id: str, flow_name: str,
                  since: date | None, until: date | None) -> list[batches.BatchResult]:
     """Load every complete staged batch, one transaction each."""
     logger = get_run_logger()
     results = []
-    with contextlib.closing(db.connect(db_file)) as con:
-        for batch in pending:
-            manifest = batch.manifest
-            crawl_seconds = (datetime.fromisoformat(manifest["finished_at"])
-                             - datetime.fromisoformat(manifest["started_at"])).total_seconds()
-            crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
-                             started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
-                             since=since, until=until, message=None, duration_s=crawl_seconds)
-            result = batches.load(con, batch, run_id, crawl_run)
-            logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
-                        result.new, result.near_duplicates, result.duplicates, result.rejected)
-            results.append(result)
-    if any(r.new for r in results):
-        # On a connection of its own: closing the load's frees its memory first (the rebuild
-        # needs about as much again).
-        try:
-            with contextlib.closing(db.connect(db_file)) as con:
-                search.refresh(con)
-        except Exception as e:  # the articles are committed; search catches up next load
-            logger.warning("full-text index not rebuilt: %s", e)
+    for batch in pending:
+        manifest = batch.manifest
+        crawl_seconds = (datetime.fromisoformat(manifest["finished_at"])
+                         - datetime.fromisoformat(manifest["started_at"])).total_seconds()
+        crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
+                         started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
+                         since=since, until=until, message=None, duration_s=crawl_seconds)
+        result = batches.load(con, batch, run_id, crawl_run)
+        logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
+                    result.new, result.near_duplicates, result.duplicates, result.rejected)
+        results.append(result)
     return results
+
+
+@task(name="rebuild-search", cache_policy=NO_CACHE)
+def rebuild_search(db_file: Path) -> None:
+    """Rebuild the full-text index in a child process, after this process has closed the file:
+    the rebuild needs as much memory again as the load, and gives it all back when it exits.
+    Bounded, like every stage; the articles are committed, and search catches up next load."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "warehouse.search", str(db_file)], capture_output=True,
+                              text=True, timeout=SEARCH_REBUILD_SECONDS)
+        problem = done.stderr.strip().splitlines()[-1:] if done.returncode else None
+    except subprocess.TimeoutExpired:
+        problem = [f"no end after {SEARCH_REBUILD_SECONDS} s"]
+    if problem:
+        get_run_logger().warning("full-text index not rebuilt: %s", " ".join(problem))
 
 
 def _write_known(db_file: Path, root: Path, workdir: Path) -> tuple[Path, set[str]]:
@@ -213,10 +228,17 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
     report = RunReport(run_id, flow_name, {k: PortalReport(k) for k in keys})
     logger = get_run_logger()
 
-    with staging.run_lock(db_file):
+    with runlock.run_lock(db_file):
+        if legacy := staging.legacy_archive(db_file):
+            logger.warning("%s holds batches of an older layout, shared by every warehouse of the directory; "
+                           "they are not read: move this warehouse's into %s", legacy, root)
         with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
             known, cut_short = _write_known(db_file, root, Path(tmp))
-            crawl_settings = {k: {**(settings or {}), **({"PROVNEWS_FULL_WALK": "1"} if k in cut_short else {})}
+            # A backfill walks down to --since whatever the warehouse holds (it fills gaps in
+            # history, fetching only what is missing); a scheduled ingest stops at the first
+            # listing page with nothing new, unless the portal's last crawl was cut short.
+            crawl_settings = {k: {**(settings or {}),
+                                  **({"PROVNEWS_FULL_WALK": "1"} if k in cut_short or flow_name == "backfill" else {})}
                               for k in keys}
             # A backfill crawls as a resumable job, so that Ctrl-C loses no work; ingest runs
             # are short and simply fetch again what an interrupted run did not stage.
@@ -237,45 +259,75 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
 
         pending = staging.pending(root)
         try:
-            results = load_batches(db_file, pending, run_id, flow_name, since, until)
+            con = db.connect(db_file)
         except db.WarehouseBusy as e:
             # Nothing is lost: the batches stay staged and the next run loads them first.
             logger.warning("%s; %d batch(es) stay staged for the next run", e, len(pending))
             for rep in report.portals.values():
                 if rep.status == "pending":
                     rep.status, rep.message = "staged", f"{e}; the next run loads this portal's batch"
+            _fill_unloaded(report, batch_dirs)
             publish(report)
             return report
-        this_run = {path.name: key for key, path in batch_dirs.items()}
-        for batch, result in zip(pending, results):
-            if batch.batch_id not in this_run:
-                report.leftovers_loaded += 1
-                continue
-            rep = report.portals[this_run[batch.batch_id]]
-            manifest = batch.manifest
-            rep.status = "loaded"
-            rep.requests, rep.listing_pages = manifest["requests"], manifest["listing_pages"]
-            rep.pages, rep.new, rep.duplicates = result.pages, result.new, result.duplicates
-            rep.near_duplicates, rep.seconds = result.near_duplicates, result.seconds
-            rep.rejected, rep.fallback, rep.reasons = result.rejected, result.fallback, dict(result.rejects)
-
-        with contextlib.closing(db.connect(db_file)) as con:
+        # Every write of the run goes through this one connection, and nothing here opens the
+        # file again: DuckDB spins, without end, reopening a file in a process where an earlier
+        # instance of it is still closing (duckdb/duckdb#25965).
+        with contextlib.closing(con):
+            results = load_batches(con, pending, run_id, flow_name, since, until)
+            _fill_reports(report, pending, results, batch_dirs)
+            _fill_unloaded(report, batch_dirs)
             for rep in report.portals.values():
                 if rep.status == "crawl_failed":
                     record_run(con, dict(run_id=run_id, portal=rep.portal, flow=flow_name,
                                          started_at=datetime.now(timezone.utc), status="crawl_failed",
-                                         since=since, until=until, message=rep.message))
+                                         since=since, until=until, message=rep.message, requests=rep.requests,
+                                         listing_pages=rep.listing_pages, pages_fetched=rep.pages))
                 rep.alerts = drift.check(con, run_id, rep.portal)
                 for alert in rep.alerts:
                     logger.warning("drift on %s: %s", rep.portal, alert)
+        del con
+        if any(r.new for r in results):
+            rebuild_search(db_file)
     publish(report)
     return report
+
+
+def _fill_reports(report: RunReport, pending: list[staging.Batch], results: list[batches.BatchResult],
+                  batch_dirs: dict[str, Path]) -> None:
+    """Each portal's figures from its batch's manifest and load; batches of earlier runs count
+    as leftovers."""
+    this_run = {path.name: key for key, path in batch_dirs.items()}
+    for batch, result in zip(pending, results):
+        if batch.batch_id not in this_run:
+            report.leftovers_loaded += 1
+            continue
+        rep = report.portals[this_run[batch.batch_id]]
+        manifest = batch.manifest
+        rep.status = "loaded"
+        rep.requests, rep.listing_pages = manifest["requests"], manifest["listing_pages"]
+        rep.pages, rep.new, rep.duplicates = result.pages, result.new, result.duplicates
+        rep.near_duplicates, rep.seconds = result.near_duplicates, result.seconds
+        rep.rejected, rep.fallback, rep.reasons = result.rejected, result.fallback, dict(result.rejects)
+
+
+def _fill_unloaded(report: RunReport, batch_dirs: dict[str, Path]) -> None:
+    """What the crawl of each portal not loaded (staged, interrupted, failed) requested and
+    fetched: its batch's manifest if it completed, else its last progress write, the file the
+    terminal's display showed, so that display and summary agree."""
+    for key, rep in report.portals.items():
+        if rep.status == "loaded":
+            continue
+        batch = staging.Batch(batch_dirs[key])
+        figures = (batch.manifest if batch.complete else progress.read(batch.path)) or {}
+        rep.requests, rep.listing_pages = figures.get("requests", 0), figures.get("listing_pages", 0)
+        rep.pages = figures.get("pages", 0)
 
 
 def publish(report: RunReport) -> None:
     """The run report as a Prefect table artifact. Its key is the same for every run of a flow,
     so the UI keeps its history (Artifacts → ingest-report)."""
-    rows = [{"portal": p.portal, "status": p.status, "listing pages": p.listing_pages, "fetched": p.pages,
+    rows = [{"portal": p.portal, "status": p.status, "requests": p.requests, "listing pages": p.listing_pages,
+             "fetched": p.pages,
              "new": p.new, "exact dups": p.duplicates, "near dups": p.near_duplicates,
              "rejected": ", ".join(f"{k} {v}" for k, v in sorted(p.reasons.items())) or "0",
              "fallback": p.fallback, "seconds": round(p.seconds, 1),

@@ -14,7 +14,7 @@ from rich.table import Table
 def print_summary(report, console: Console | None = None) -> None:
     console = console or Console()
     if not console.is_terminal:
-        console = Console(width=max(console.width, 120))
+        console = Console(width=max(console.width, 140))  # a log keeps whole rows
     t = Table(title=f"run {report.run_id}", title_justify="left")
     for col in ("portal", "status", "requests", "listings", "fetched", "new", "near dups", "exact dups",
                 "rejected", "fallback", "seconds"):
@@ -57,4 +57,8 @@ def print_rows(columns: list[str], rows: list[tuple], fmt: str = "table") -> Non
             t.add_column(c, overflow="fold")
         for r in rows:
             t.add_row(*("" if v is None else str(_plain(v)) for v in r))
-        console.print(t)
+        with console.capture() as table:
+            console.print(t)
+        # Line by line: a single large write into a pipe its reader closed (`| head`) loses the
+        # rest without an error, so the command would not know it stopped early.
+        sys.stdout.writelines(table.get().splitlines(keepends=True))

@@ -1,4 +1,5 @@
-"""Staged batches on disk: one directory per (run, portal) crawl under `data/batches/`.
+"""Staged batches on disk: one directory per (run, portal) crawl, in the warehouse's own staging
+area beside its file (`data/warehouse.duckdb.staging/batches/` for `data/warehouse.duckdb`):
 
     pages.jsonl.gz   every fetched page (raw bytes, base64, with URL, fetch time, status and the
                      headers that matter) and every fetch reject
@@ -6,16 +7,17 @@
     manifest.json    written last by the crawl: the batch is complete
     LOADED           written after the warehouse transaction committed
 
-Batches are never deleted: loaded ones are the raw archive that `provnews reprocess` reads.
+Batches are never deleted: loaded ones are the raw archive that `provnews reprocess` reads. A
+batch belongs to the one warehouse whose staging area holds it: two warehouses in one directory
+never load, or take the URL keys of, each other's batches.
 
-A backfill's crawl is a resumable `Job` under `data/jobs/`: Scrapy's JOBDIR plus the name of the
-batch it fills. Stopped by Ctrl-C, the same backfill run again carries on where it stopped.
+A backfill's crawl is a resumable `Job` under `<staging area>/jobs/`: Scrapy's JOBDIR plus the
+name of the batch it fills. Stopped by Ctrl-C, the same backfill run again carries on where it
+stopped.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import gzip
 import json
 import os
@@ -30,10 +32,6 @@ from spiders.pipelines import PAGES_FILE, URL_KEYS_FILE
 from spiders.progress import PROGRESS_FILE
 
 LOADED = "LOADED"
-
-
-class RunInProgress(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -73,8 +71,20 @@ class Batch:
         os.replace(tmp, self.path / LOADED)
 
 
+def staging_area(db_file: Path) -> Path:
+    """The warehouse's own directory for its raw archive and backfill jobs."""
+    return db_file.parent / f"{db_file.name}.staging"
+
+
 def batches_root(db_file: Path) -> Path:
-    return db_file.parent / "batches"
+    return staging_area(db_file) / "batches"
+
+
+def legacy_archive(db_file: Path) -> Path | None:
+    """`batches/` beside the file: where every warehouse of a directory kept its batches before
+    each had its own staging area. Not read any more (whose batches they are is not known)."""
+    old = db_file.parent / "batches"
+    return old if old.is_dir() and any(old.iterdir()) else None
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ class Job:
 
     @classmethod
     def for_backfill(cls, db_file: Path, portal: str, since: date, until: date | None) -> "Job":
-        return cls(db_file.parent / "jobs" / f"backfill-{portal}-{since}-{until or 'open'}")
+        return cls(staging_area(db_file) / "jobs" / f"backfill-{portal}-{since}-{until or 'open'}")
 
     @property
     def scrapy_dir(self) -> Path:
@@ -117,6 +127,15 @@ class Job:
         """The crawl completed: its batch is staged, nothing is left to resume."""
         shutil.rmtree(self.path, ignore_errors=True)
 
+    def start_over(self, batch_dir: Path) -> None:
+        """The crawl failed (not stopped by a signal): forget its queue and the requests it made,
+        or a retry would skip the listing pages that failed, and drop the pages it staged, which
+        the retry fetches again. The batch directory stays this run's (its crawl.log, rewritten
+        by the retry); the next run starts a batch of its own."""
+        shutil.rmtree(self.scrapy_dir, ignore_errors=True)
+        for name in (PAGES_FILE, PAGES_FILE + ".part", URL_KEYS_FILE):
+            (batch_dir / name).unlink(missing_ok=True)
+
 
 def complete(root: Path) -> list[Batch]:
     """Every complete batch, oldest first (run ids sort by time)."""
@@ -128,22 +147,3 @@ def complete(root: Path) -> list[Batch]:
 def pending(root: Path) -> list[Batch]:
     """Complete batches not yet marked loaded, oldest first."""
     return [b for b in complete(root) if not b.loaded]
-
-
-@contextlib.contextmanager
-def run_lock(db_file: Path):
-    """Held for the whole run: one writer of the warehouse and its staging area at a time."""
-    db_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(db_file.parent / f".{db_file.name}.run.lock", "a+") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RunInProgress(f"another ingest or backfill is running on {db_file}; "
-                                "this run did nothing (try again when it has finished)") from None
-        yield  # the lock goes with the file when the process ends, however it ends
-
-
-def check_run_lock(db_file: Path) -> None:
-    """Raise RunInProgress now if a run holds the lock (the run takes it for itself later)."""
-    with run_lock(db_file):
-        pass

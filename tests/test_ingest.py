@@ -6,6 +6,7 @@ import contextlib
 import duckdb
 import pytest
 
+from flows import staging
 from flows.ingest import backfill, ingest
 from mirror import corpus
 from mirror.layouts import listed_url
@@ -195,7 +196,7 @@ def test_reprocess_rebuilds_the_same_warehouse_from_the_raw_archive(runs, tmp_pa
     import shutil
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(runs["db"], copy)
-    shutil.copytree(runs["db"].parent / "batches", tmp_path / "batches")
+    shutil.copytree(staging.batches_root(runs["db"]), staging.batches_root(copy))
     before = snapshot(copy)
     for args in (["reprocess", "--portal", "caobang"], ["reprocess"]):
         out = run_cli("--db", str(copy), *args)  # no mirror running: no network needed
@@ -203,7 +204,7 @@ def test_reprocess_rebuilds_the_same_warehouse_from_the_raw_archive(runs, tmp_pa
         assert "reprocessed" in out.stdout
         assert snapshot(copy) == before, args
 
-    shutil.rmtree(next((tmp_path / "batches").iterdir()))
+    shutil.rmtree(next(staging.batches_root(copy).iterdir()))
     out = run_cli("--db", str(copy), "reprocess")
     assert out.returncode == 2 and "not in the archive" in out.stderr and "nothing was changed" in out.stderr
 
@@ -212,7 +213,7 @@ def _copy_of(runs, tmp_path):
     import shutil
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(runs["db"], copy)
-    shutil.copytree(runs["db"].parent / "batches", tmp_path / "batches")
+    shutil.copytree(staging.batches_root(runs["db"]), staging.batches_root(copy))
     return copy
 
 
@@ -227,7 +228,7 @@ def test_loading_in_small_chunks_stores_the_same_warehouse(runs, tmp_path, monke
     assert batches.CHUNK_PAGES >= 200  # one chunk per batch of the default mirror
     monkeypatch.setattr(batches, "CHUNK_PAGES", 7)
     with contextlib.closing(db.connect(copy)) as con:
-        reprocess(con, tmp_path / "batches")
+        reprocess(con, staging.batches_root(copy))
     assert snapshot(copy) == before
 
 
@@ -241,3 +242,23 @@ def test_band_keys_of_articles_stored_before_schema_6_are_filled_in_once(runs, t
         assert fill_missing_bands(con) == con.execute("SELECT count(*) FROM article_signatures").fetchone()[0]
         assert con.execute(bands).fetchall() == before and len(before) == 25 * len(set(a for _, a in before))
         assert fill_missing_bands(con) == 0
+
+
+def test_scrapy_crawl_on_the_mirror_is_unthrottled_and_says_where_its_pages_go(mirror, tmp_path):
+    """The Scrapy path of the README: `scrapy crawl <portal> -a mirror_url=...` drops the
+    politeness delay for a loopback target, as the flow's crawls do, and names its output."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "spiders.settings", "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "hatinh", "-a", f"mirror_url={mirror.base_url}",
+                          "-s", "PROVNEWS_MAX_ARTICLES=3"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "'CONCURRENT_REQUESTS_PER_DOMAIN': 16" in out.stderr  # the loopback rule
+    (staged,) = (tmp_path / "data" / "adhoc").iterdir()
+    assert f"staging pages in data/adhoc/{staged.name}, which no warehouse loads" in out.stderr
+    assert len((staged / "url_keys.txt").read_text().split()) == 3

@@ -8,7 +8,7 @@ import contextlib
 import duckdb
 import pytest
 
-from flows import drift, staging
+from flows import drift, runlock, staging
 from flows.ingest import ingest, run_flow
 from tests.conftest import run_cli
 
@@ -70,12 +70,48 @@ def test_drift_needs_enough_history_and_enough_new_articles():
 
 def test_only_one_run_writes_at_a_time(tmp_path):
     db_file = tmp_path / "w.duckdb"
-    with staging.run_lock(db_file):
+    with runlock.run_lock(db_file):
         out = run_cli("--db", str(db_file), "ingest", "--portal", "hatinh")
     assert out.returncode == 4
     assert out.stderr.strip().splitlines() == [
         f"provnews: another ingest or backfill is running on {db_file}; this run did nothing "
         "(try again when it has finished)"]
+
+
+def test_a_second_run_is_refused_at_once_while_the_first_runs(mirror, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    db_file = tmp_path / "w.duckdb"
+    first = subprocess.Popen([sys.executable, "-m", "flows.cli", "--db", str(db_file), "ingest", "--portal",
+                              "hatinh", "--mirror-url", mirror.base_url], cwd=REPO,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        lock = runlock.lock_path(db_file)
+        while not lock.exists():  # the command takes the lock before anything else
+            assert first.poll() is None
+            time.sleep(0.05)
+        second = run_cli("--db", str(db_file), "ingest", "--portal", "caobang", "--mirror-url", mirror.base_url)
+        assert first.poll() is None  # refused while the first still runs, not after it
+        assert second.returncode == 4 and "another ingest or backfill is running" in second.stderr
+    finally:
+        assert first.wait(timeout=300) == 0
+
+
+def test_a_warehouse_held_by_another_process_exits_4_and_says_why(mirror, tmp_path):
+    from tests.test_warehouse_ops import holder
+    from warehouse import db
+
+    db_file = tmp_path / "w.duckdb"
+    db.connect(db_file).close()
+    with holder(db_file, read_only=True):
+        out = run_cli("--db", str(db_file), "ingest", "--portal", "hatinh", "--mirror-url", mirror.base_url,
+                      env={"PROVNEWS_LOCK_WAIT": "1"})
+    assert out.returncode == 4, out.stderr
+    assert "staged" in out.stdout
 
 
 def test_check_portals_reports_the_fields_found_per_portal(mirror):
@@ -90,9 +126,12 @@ def test_check_portals_reports_the_fields_found_per_portal(mirror):
     assert not results["hatinh"]["ok"] and "generic extraction" in results["hatinh"]["problem"]
 
 
-def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path):
+@pytest.mark.parametrize("moved", [False, True], ids=["same mirror", "mirror moved to another port"])
+def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path, moved):
     """SIGINT to the terminal's process group midway, then the same command again: the warehouse
-    equals an uninterrupted backfill's, and no page is fetched twice (robots.txt aside)."""
+    equals an uninterrupted backfill's, and no page is fetched twice (robots.txt aside). Also
+    when the portal is served from elsewhere on the resume (`--mirror` starts its mirror on a
+    new port each time): the queued requests follow it, none ends as a reject."""
     import json
     import os
     import signal
@@ -106,16 +145,17 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path):
 
     command = ["backfill", "--portal", "hatinh", "--since", "2020-01-01"]
     # Latency makes the crawl last long enough (≈ 10 s) to be stopped midway.
-    with Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as m:
+    with Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as m, \
+            Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as elsewhere:
         reference = tmp_path / "reference" / "w.duckdb"
         assert run_cli("--db", str(reference), *command, "--mirror-url", m.base_url).returncode == 0
         # Counted by difference, never cleared: the mirror's "503 once" pages count on its hits.
         uninterrupted = Counter(m.hits)
 
         db_file = tmp_path / "resumed" / "w.duckdb"
-        argv = ["--db", str(db_file), *command, "--mirror-url", m.base_url]
-        run = subprocess.Popen([sys.executable, "-m", "flows.cli", *argv], cwd=REPO, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        argv = ["--db", str(db_file), *command]
+        run = subprocess.Popen([sys.executable, "-m", "flows.cli", *argv, "--mirror-url", m.base_url], cwd=REPO,
+                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         progress = staging.Job.for_backfill(db_file, "hatinh", "2020-01-01", None).progress_file
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -129,14 +169,17 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path):
         assert "interrupted" in out and "run the same command again to resume" in err
         stopped = json.loads(progress.read_text())
         assert 40 <= stopped["pages"] < 250 and stopped["finished"] == "shutdown"
-        assert not staging.complete(db_file.parent / "batches")  # nothing loaded as if complete
+        assert not staging.complete(staging.batches_root(db_file))  # nothing loaded as if complete
         first_part = Counter(m.hits) - uninterrupted
 
-        resumed = run_cli(*argv)
+        target = elsewhere if moved else m
+        before = Counter(target.hits)
+        resumed = run_cli(*argv, "--mirror-url", target.base_url)
         assert resumed.returncode == 0, resumed.stderr
-        second_part = Counter(m.hits) - first_part - uninterrupted
+        second_part = Counter(target.hits) - before
 
     assert article_ids(db_file) == article_ids(reference)
+    assert rejects(db_file) == rejects(reference)  # no `offsite` or `target_moved` among them
     assert not progress.parent.parent.exists()  # the job is cleared once its batch is staged
     # Requests beyond the uninterrupted run's, path by path.
     extra = {path: n - uninterrupted[path] for path, n in (first_part + second_part).items()
@@ -144,6 +187,38 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path):
     assert sum(extra.values()) <= 1, extra  # at most the page in flight when the signal came
 
 
+def rejects(db_file):
+    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+        return sorted(con.execute("SELECT url_key, reason FROM rejects").fetchall())
+
+
 def article_ids(db_file):
     with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
         return sorted(r[0] for r in con.execute("SELECT article_id FROM articles").fetchall())
+
+
+STUCK_RUN = """
+import subprocess, sys
+import flows.cli as cli
+cli.TERM_GRACE_SECONDS = 1
+real_popen = subprocess.Popen
+def stuck_run(cmd, **kwargs):  # a run that ignores SIGTERM, as one spinning in native code does
+    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(600)"
+    return real_popen([sys.executable, "-c", code], **kwargs)
+cli.subprocess.Popen = stuck_run
+sys.exit(cli.main(["--db", sys.argv[1], "ingest", "--portal", "hatinh"]))
+"""
+
+
+def test_sigterm_ends_a_run_even_one_that_does_not_stop_by_itself(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    command = subprocess.Popen([sys.executable, "-c", STUCK_RUN, str(tmp_path / "w.duckdb")], cwd=REPO,
+                               stdout=subprocess.PIPE, text=True)
+    assert command.stdout.readline().strip() == "up"
+    command.send_signal(signal.SIGTERM)
+    assert command.wait(timeout=60) == 128 + signal.SIGKILL  # the run was killed after its grace time

@@ -222,3 +222,32 @@ def test_a_crawl_run_again_into_its_batch_starts_the_file_over(mirror, tmp_path)
     again = stage_a_crawl(mirror, tmp_path / "batches")
     assert again.path == first.path
     assert sorted(r["url_key"] or r["url"] for r in again.records()) == pages
+
+
+def test_two_warehouses_in_one_directory_keep_their_batches_apart(mirror, tmp_path, monkeypatch):
+    """Each warehouse has its own staging area: a batch staged for one (its file held) is loaded
+    only there, and a run that falls back to the raw archive's URL keys reads only its own."""
+    monkeypatch.setenv("PROVNEWS_LOCK_WAIT", "2")
+    reference = tmp_path / "reference" / "w.duckdb"
+    run_flow(ingest, portals=PORTALS, mirror_url=mirror.base_url, db_path=str(reference))
+    a, b, c = (tmp_path / "data" / f"{name}.duckdb" for name in "abc")
+
+    db.connect(a).close()
+    with holder(a, read_only=True):
+        held = run_flow(ingest, portals=PORTALS, mirror_url=mirror.base_url, db_path=str(a))
+    assert {p.status for p in held.portals.values()} == {"staged"}
+
+    other = run_flow(ingest, portals=PORTALS, mirror_url=mirror.base_url, db_path=str(b))
+    assert other.leftovers_loaded == 0 and article_ids(b) == article_ids(reference)
+    assert len(staging.pending(staging.batches_root(a))) == len(PORTALS)  # still a's, still pending
+
+    # A fresh warehouse held read-write from its first run: it crawls with its own archive's keys
+    # (none), not with a's and b's, so it still fetches everything.
+    db.connect(c).close()
+    with holder(c, read_only=False):
+        run_flow(ingest, portals=PORTALS, mirror_url=mirror.base_url, db_path=str(c))
+    assert run_flow(ingest, portals=PORTALS, mirror_url=mirror.base_url, db_path=str(c)).leftovers_loaded == 2
+    assert article_ids(c) == article_ids(reference)
+
+    assert run_flow(ingest, portals=PORTALS, mirror_url=mirror.base_url, db_path=str(a)).leftovers_loaded == 2
+    assert article_ids(a) == article_ids(reference)

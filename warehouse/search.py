@@ -19,19 +19,28 @@ import duckdb
 INDEX_SCHEMA = "fts_main_articles"  # where DuckDB puts the index of table `articles`
 
 
+class NotInstalled(RuntimeError):
+    """A file the project's pinned dependencies install is missing."""
+
+
 def extension_file() -> Path:
     import duckdb_extension_fts
 
     root = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
     path = root / "fts.duckdb_extension"
     if not path.exists():
-        raise RuntimeError(f"no fts extension for DuckDB {duckdb.__version__} at {path}; "
+        raise NotInstalled(f"no fts extension for DuckDB {duckdb.__version__} at {path}; "
                            "reinstall the project's pinned dependencies")
     return path
 
 
+def load_statement() -> str:
+    """`LOAD` of the installed file: also what the `duckdb` shell is given (`provnews shell`)."""
+    return "LOAD '{}'".format(str(extension_file()).replace("'", "''"))
+
+
 def load_extension(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(f"LOAD '{extension_file()}'")
+    con.execute(load_statement())
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
@@ -42,3 +51,21 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(r"""PRAGMA create_fts_index('articles', 'article_id', 'title', 'lead', 'body',
                     stemmer = 'none', stopwords = 'none', ignore = '[^\p{L}\p{N}]+',
                     strip_accents = 0, lower = 1, overwrite = 1)""")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m warehouse.search DB`: rebuild the index of that warehouse (the ingest flow runs
+    it in a child process, after its own connection is closed)."""
+    import contextlib
+    import sys
+
+    from warehouse import db
+
+    (path,) = sys.argv[1:] if argv is None else argv
+    with contextlib.closing(db.connect(path)) as con:
+        refresh(con)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
