@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from flows.cleaning.decode import Unusable, decode_html, looks_binary
 from flows.cleaning.html import extract
-from flows.cleaning.text import Cleaned, clean_lines
+from flows.cleaning.text import Cleaned, clean_lines, require_article
 from spiders.dates import parse_vn_datetime
 from spiders.portals import Portal
 
@@ -79,8 +79,7 @@ def clean_text(data: bytes | str, *, portal: Portal | None = None, url: str | No
             data = data.decode("utf-8")
         except UnicodeDecodeError:
             raise Unusable("not_utf8", "text files must be UTF-8") from None
-    cleaned = clean_lines(data.splitlines(), date_formats=portal.date_formats if portal else (),
-                          noise_lines=_noise(portal), find_captions=True)
-    if not cleaned.is_article:
-        raise Unusable("empty_body", "no article text")
+    cleaned = require_article(clean_lines(data.splitlines(), date_formats=portal.date_formats if portal else (),
+                                          noise_lines=_noise(portal), find_captions=True),
+                              "empty_body", "no article text")
     return _article(cleaned, portal, url, "text")

@@ -15,8 +15,9 @@ import trafilatura
 from lxml import etree
 from parsel import Selector
 
+from flows.cleaning import rules
 from flows.cleaning.decode import Unusable
-from flows.cleaning.text import Cleaned, clean_lines
+from flows.cleaning.text import Cleaned, clean_lines, require_article
 from spiders.dates import parse_vn_datetime
 from spiders.portals.base import ArticleSelectors
 
@@ -100,7 +101,7 @@ def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tupl
         if text:
             captions.append(text)
         _detach(sel.root)
-    for css in selectors.drop:
+    for css in selectors.drop + rules.DROP_ELEMENTS:
         for sel in found[0].css(css):
             _detach(sel.root)
     cleaned = clean_lines(
@@ -115,9 +116,7 @@ def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tupl
         date_formats=date_formats,
         page_date=page_date,
     )
-    if not cleaned.is_article:
-        raise Unusable("empty_body", "the article region holds no article text")
-    return cleaned, "selectors"
+    return require_article(cleaned, "empty_body", "the article region holds no article text"), "selectors"
 
 
 def _fallback(html: str, page: Selector, noise_lines: tuple, page_date) -> Cleaned:
@@ -128,9 +127,8 @@ def _fallback(html: str, page: Selector, noise_lines: tuple, page_date) -> Clean
     captions = [text_of(s.root) for s in page.css("figcaption")]
     cleaned = clean_lines(doc.text.split("\n"), title=doc.title, published_at=parse_vn_datetime(doc.date),
                           captions=[c for c in captions if c], noise_lines=noise_lines, page_date=page_date)
-    if not cleaned.is_article:
-        raise Unusable("no_article", "neither the portal's selectors nor generic extraction found an article")
-    return cleaned
+    return require_article(cleaned, "no_article",
+                           "neither the portal's selectors nor generic extraction found an article")
 
 
 def _int(text: str | None) -> int | None:

@@ -13,8 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flows.cleaning import rules
-from spiders.dates import VN_TZ, parse_vn_datetime
+from flows.cleaning import noise, rules
+from flows.cleaning.decode import Unusable
+from spiders.dates import VN_TZ
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Cleaned:
     captions: list[str] = field(default_factory=list)
     views: int | None = None
     removals: list[Removal] = field(default_factory=list)
+    points_to_attachment: bool = False  # an attachment list or pointer was removed
 
     @property
     def body(self) -> str:
@@ -44,6 +46,16 @@ class Cleaned:
 
     def remove(self, rule: str, text: str) -> None:
         self.removals.append(Removal(rule, text))
+
+
+def require_article(c: Cleaned, reason: str, detail: str) -> Cleaned:
+    """Too little text is no article (rules.MIN_ARTICLE_CHARS). A page whose only text pointed at
+    an attached file (`Chi tiết xem tại đây ./.`) says so: it is a stub, not an empty page."""
+    if not c.is_article:
+        if c.points_to_attachment:
+            raise Unusable("attachment_only", "the page only points to an attached file")
+        raise Unusable(reason, detail)
+    return c
 
 
 def normalize_line(line: str) -> str:
@@ -92,6 +104,30 @@ def _strip_prefixes(line: str, out: Cleaned | None) -> str:
             if out is not None:
                 out.remove(name, m.group().strip())
             line = line[m.end():]
+    return line
+
+
+def _strip_word_styles(lines: list[str], out: Cleaned) -> list[str]:
+    """Drop MS-Word settings and style sheets pasted before the text; keep what follows them."""
+    kept, i = [], 0
+    while i < len(lines):
+        block = noise.word_style_block(lines, i)
+        if block is None:
+            kept.append(lines[i])
+            i += 1
+            continue
+        used, styles, rest = block
+        out.remove("word_styles", styles)
+        kept.extend(x for x in rest.split("\n") if x.strip())
+        i += used
+    return kept
+
+
+def _strip_photo_credit(line: str, out: Cleaned) -> str:
+    m = rules.PHOTO_CREDIT_SUFFIX.search(line, max(len(line) - rules.SUFFIX_WINDOW, 0))
+    if m and m.start() > 0:
+        out.remove("photo_credit", m.group().strip())
+        return line[: m.start()].rstrip()
     return line
 
 
@@ -152,27 +188,42 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
     drop_lines = tuple(noise_lines) + rules.DROP_LINES
     lines: list[str] = []
     month_hint = None
-    for raw in raw_lines:
-        line = normalize_line(raw)
-        if not line:
-            continue
+    credits: list[str] = []  # outlets named by `Nguồn:` / a closing `Theo`: the author of last resort
+    for line in _strip_word_styles([x for x in map(normalize_line, raw_lines) if x], out):
         if rules.RELATED_NEWS.fullmatch(line):
             out.remove("related_news_and_after", line)
             break
         rule = next((name for name, p in drop_lines if p.fullmatch(line)), None)
         if rule:
             out.remove(rule, line)
+            out.points_to_attachment |= rule == "attachment"
             continue
-        m = rules.VIEW_COUNTER.fullmatch(line)
+        if rules.ATTACHMENT_POINTER.fullmatch(line):
+            out.remove("attachment_pointer", line)
+            out.points_to_attachment = True
+            continue
+        meta = noise.meta_line(line, date_formats)
+        if meta:  # the page's own date, counter and author elements win over the text's
+            out.published_at = out.published_at or meta.published_at
+            out.views = meta.views if out.views is None else out.views
+            out.author = out.author or meta.author
+            out.remove(meta.rule, line)
+            continue
+        m = rules.AUTHOR_LABEL.fullmatch(line)
         if m:
-            if out.views is None:
-                out.views = int(re.sub(r"\D", "", m.group(1) or m.group(2)))
-            out.remove("view_counter", line)
+            out.author = out.author or m.group("name")
+            out.remove("author_label", line)
             continue
-        if rules.DATE_LINE.fullmatch(line):
-            out.published_at = out.published_at or parse_vn_datetime(line, date_formats)
-            out.remove("date_line", line)
+        m = rules.SOURCE_LABEL.fullmatch(line)
+        if m:
+            credits.append(m.group("name"))
+            out.remove("source_credit", line)
             continue
+        split = noise.byline_with_chrome(line, is_byline)
+        if split:  # the byline stays a line of its own, for the byline rule below
+            line = split[0]
+            out.remove("share_print_controls", split[1])
+        line = _strip_photo_credit(line, out)
         m = rules.CRAWLER_METADATA.match(line) if not lines else None
         if m:
             month_hint = (int(m.group(1)), int(m.group(2)))
@@ -187,18 +238,35 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
         out.title = normalize_line(out.title)
         if lines and fold(lines[0]) == fold(out.title):
             out.remove("title_repeated", lines.pop(0))
-    elif len(lines) > 1 and is_title_like(lines[0]):
+    elif (len(lines) > 1 or out.points_to_attachment) and is_title_like(lines[0]):
         out.title = lines.pop(0)
-        lines[0] = _strip_prefixes(lines[0], out)  # a dateline after the title
+        if lines:
+            lines[0] = _strip_prefixes(lines[0], out)  # a dateline after the title
+    if out.title and lines and fold(lines[0]) == fold(out.title):
+        out.remove("title_repeated", lines.pop(0))
 
-    # Byline: the page's author element, or a short last line of capitalised words.
+    # Byline: the page's author element, or a short last line of capitalised words; outlet
+    # credits (`Theo TTXVN`) may close the text after it or before it.
     if out.author:
-        out.author = normalize_line(out.author)
-        if lines and fold(lines[-1]) == fold(out.author):
-            out.remove("byline", lines.pop())
-    elif lines and is_byline(lines[-1]):
-        out.author = lines.pop()
-        out.remove("byline", out.author)
+        out.author = noise.author_name(normalize_line(out.author))
+    byline_seen = False
+    while lines:
+        credit = noise.source_credit(lines[-1])
+        if credit:
+            credits.append(credit)
+            out.remove("source_credit", lines.pop())
+        elif byline_seen:
+            break
+        elif out.author:
+            byline_seen = True
+            if fold(lines[-1]) == fold(out.author):
+                out.remove("byline", lines.pop())
+        else:
+            byline_seen = True
+            if is_byline(lines[-1]):
+                out.author = lines.pop()
+                out.remove("byline", out.author)
+    out.author = out.author or (credits[0] if credits else None)
 
     # Captions: the page's (already apart; a copy left in the text goes), or found in the text.
     known = {fold(c) for c in out.captions}
