@@ -25,7 +25,7 @@ import trafilatura  # noqa: E402
 from bench.common import HEADER, machine, row  # noqa: E402
 from flows.cleaning import clean_page  # noqa: E402
 from mirror import corpus  # noqa: E402
-from mirror.layouts import LAYOUTS  # noqa: E402
+from mirror.families import layout_for  # noqa: E402
 from spiders.portals import PORTALS  # noqa: E402
 
 
@@ -45,7 +45,7 @@ def f1(expected: str, got: str | None) -> float:
 def pages(per_portal: int):
     size = max(per_portal * 2, corpus.DEFAULT_ARTICLES_PER_PORTAL)
     for key in corpus.PORTAL_ORDER:
-        layout = LAYOUTS[key](size)
+        layout = layout_for(key, size)
         n = 0
         for i in range(size):
             a = corpus.article(key, i, size)

@@ -234,7 +234,9 @@ def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchR
                 url=url, title=art.title, published_at=published,
                 author=art.author, lead=art.lead, body=art.body, captions=art.captions, views=art.views,
                 extraction=art.extraction, content_hash=digest, duplicate_of=verdict.duplicate_of,
-                similarity=verdict.similarity, first_seen_at=now, run_id=run_id, batch_id=batch_id)
+                # A new original (reroot) has no similarity: the old original takes it.
+                similarity=None if verdict.reroot else verdict.similarity, first_seen_at=now, run_id=run_id,
+                batch_id=batch_id)
             by_id[aid] = row
             rows["articles"].append(row)
             rows["article_removals"].extend(

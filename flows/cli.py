@@ -252,10 +252,19 @@ def cmd_check_portals(args) -> int:
     _check_portal_args(args)
     with mirror_started(args.mirror) as mirror_url:
         results = check_portals(args.portals, mirror_url=mirror_url, base_url=args.base_url)
-    rows = [(r["portal"], "ok" if r["ok"] else "FAILED", r["listing_entries"], r["extraction"] or "-",
-             r["body_chars"], ", ".join(r["missing"]) or "-", r["problem"] or "", r["url"] or "")
-            for r in results]
-    print_rows(["portal", "result", "listed", "extraction", "body chars", "missing", "problem", "article"], rows)
+    from spiders.portals import get
+
+    rows = [(r["portal"], get(r["portal"]).family.key, get(r["portal"]).status, "ok" if r["ok"] else "FAILED",
+             r["listing_entries"], r["extraction"] or "-", r["body_chars"], ", ".join(r["missing"]) or "-",
+             r["problem"] or "", r["url"] or "") for r in results]
+    print_rows(["portal", "family", "definition", "result", "listed", "extraction", "body chars", "missing",
+                "problem", "article"], rows)
+    live = not (args.mirror or args.base_url)
+    for r in results:
+        portal = get(r["portal"])
+        if live and r["ok"] and portal.status != "verified":
+            # Verified is a claim about the live site: a person reads the table and sets it.
+            print(f"{portal.key}: passed live; set status = \"verified\" in {portal.source}", file=sys.stderr)
     return 0 if all(r["ok"] for r in results) else 1
 
 
@@ -381,8 +390,10 @@ def cmd_mirror(args) -> int:
 
 def cmd_portals(args) -> int:
     from spiders.portals import PORTALS
+    print(f"{'portal':11} {'kind':9} {'province':12}    {'since 2025':12} {'family':22} {'status':9} domains")
     for p in PORTALS.values():
-        print(f"{p.key:11} {p.province:12} -> {p.province_current:12} {', '.join(p.domains):36} {p.cms}")
+        print(f"{p.key:11} {p.kind:9} {p.province:12} -> {p.province_current:12} {p.family.key:22} "
+              f"{p.status:9} {', '.join(p.domains)}")
     return 0
 
 

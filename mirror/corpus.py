@@ -6,17 +6,20 @@ a mirror of 50,000 articles per portal costs no more memory than one of 200.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import unicodedata
 import zlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from mirror.families import LAYOUTS, SITES
+from mirror.site import VN_TZ
+
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
-VN_TZ = timezone(timedelta(hours=7))
 NEWEST = datetime(2026, 6, 28, 9, 0, tzinfo=VN_TZ)
 OLDEST = datetime(2021, 1, 4, 9, 0, tzinfo=VN_TZ)
 DEFAULT_ARTICLES_PER_PORTAL = 200
@@ -25,74 +28,6 @@ DEFAULT_ARTICLES_PER_PORTAL = 200
 FAULT_FREE_HEAD = 20
 
 
-@dataclass(frozen=True)
-class Site:
-    key: str
-    domain: str
-    merged_domain: str | None  # where the post-2025 merged province's portal redirects to
-    province: str
-    categories: tuple[tuple[str, str], ...]  # (id used in URLs, display name)
-    per_page: int
-    seed_file: str
-    seed_meta: dict = field(default_factory=dict, hash=False, compare=False)
-
-
-SITES: dict[str, Site] = {
-    s.key: s
-    for s in (
-        Site(
-            "yenbai", "yenbai.gov.vn", "laocai.gov.vn", "Yên Bái",
-            (("tin-tuc-su-kien", "Tin tức - Sự kiện"), ("chi-dao-dieu-hanh", "Chỉ đạo - Điều hành")),
-            10, "000_60ad6a68dc0745fc.txt",
-            dict(title="Hội nghị trực tuyến giao ban công tác năm 2024 với các đồng chí bí thư tỉnh ủy, thành ủy",
-                 published=datetime(2024, 1, 17, 16, 30, tzinfo=VN_TZ), author="Ban Biên tập",
-                 captions=("Các đại biểu tham dự Hội nghị tại điểm cầu Yên Bái",)),
-        ),
-        Site(
-            "backan", "backan.gov.vn", "thainguyen.gov.vn", "Bắc Kạn",
-            (("1", "Tin tức - Sự kiện"), ("2", "Tin chỉ đạo điều hành")),
-            10, "001_65fc4686f071d328.txt",
-            dict(title="Hội nghị Ban Chấp hành Đảng bộ tỉnh lần thứ 15 (khóa XII)",
-                 published=datetime(2024, 4, 8, 14, 0, tzinfo=VN_TZ), author="Hương Dịu",
-                 captions=("Toàn cảnh Hội nghị", "Bí thư Tỉnh ủy Hoàng Duy Chinh phát biểu tại Hội nghị")),
-        ),
-        Site(
-            "caobang", "caobang.gov.vn", None, "Cao Bằng",
-            (("tin-tong-hop", "Tin tổng hợp"), ("thoi-su-chinh-tri", "Thời sự - Chính trị")),
-            12, "002_88a1ef7b7db73fe7.txt",
-            dict(title="Hội nghị giao ban trực tuyến công tác năm 2023 của Thường trực Ban Bí thư",
-                 published=datetime(2024, 1, 17, 17, 15, tzinfo=VN_TZ), author="Trường Hà", captions=()),
-        ),
-        Site(
-            "hatinh", "hatinh.gov.vn", None, "Hà Tĩnh",
-            (("tin-noi-bat", "Tin nổi bật"), ("thoi-su", "Thời sự")),
-            10, "003_844639c4afc40b91.txt",
-            dict(title="Quyết tâm, linh hoạt, thực chất, hiệu quả trong triển khai nhiệm vụ năm 2024",
-                 published=datetime(2024, 1, 11, 11, 5, tzinfo=VN_TZ), author=None,
-                 captions=(
-                     "Bí thư Tỉnh ủy Hoàng Trung Dũng kết luận hội nghị.",
-                     "Thường trực Tỉnh ủy trao tặng cờ thi đua của Chính phủ cho UBKT Tỉnh ủy vì thành tích"
-                     " hoàn thành xuất sắc nhiệm vụ toàn diện, dẫn đầu phong trào thi đua yêu nước năm 2022.",
-                     "... tặng bằng khen của Ban Thường vụ Tỉnh ủy cho 7 đảng bộ trực thuộc Tỉnh ủy có thành"
-                     " tích tiêu biểu trong năm 2023.",
-                     "Phó Bí thư Thường trực Tỉnh ủy Trần Thế Dũng tặng bằng khen cho 3 đảng bộ cơ sở.",
-                     "...và 20 chi bộ trực thuộc đảng ủy cơ sở tiêu biểu hoàn thành xuất sắc nhiệm vụ 5 năm"
-                     " liền 2019 - 2023.",
-                 )),
-        ),
-        Site(
-            "tuyenquang", "tuyenquang.gov.vn", None, "Tuyên Quang",
-            (("10", "Tin hoạt động"), ("11", "Tin Đảng - Đoàn thể")),
-            10, "004_a04736589d3fb9fa.txt",
-            dict(title="Hội nghị đánh giá 1 năm thực hiện nghị quyết đại hội Đảng",
-                 published=datetime(2022, 2, 18, 15, 30, tzinfo=VN_TZ), author="Tài Tùng",
-                 captions=("Đại biểu dự Hội nghị\u00a0 trực tuyến tại điểm cầu huyện Chiêm Hóa.",
-                           "Hội nghị trực tuyến đánh giá 1 năm học tập, quán triệt, triển khai thực hiện Nghị"
-                           " quyết Đại hội đại biểu toàn quốc lần thứ XIII của Đảng, Nghị quyết Đại hội đại"
-                           " biểu Đảng bộ tỉnh lần thứ XVII.")),
-        ),
-    )
-}
 PORTAL_ORDER = tuple(SITES)
 
 # Faults are spread by index modulo a prime, each portal shifted, so that they rarely coincide.
@@ -107,11 +42,25 @@ FAULTS = {
     "empty_body": (67, 44, "reject"),        # the article container is empty
     "pdf": (71, 50, "reject"),               # the listing links an attachment, not a page
     "template_v2": (23, 11, "article"),      # a redesigned page the portal's selectors miss
+    "attachment_stub": (47, 30, "reject"),   # only `Chi tiết xem tại đây ./.` and the attached file
 }
+# The noise real portals put in an article (PORTALS.md section 4); the article must come out
+# whole, without it. Spread like the faults, on articles with no fault.
+NOISE = {
+    "word_styles": (19, 5),      # MS-Word settings and style sheet pasted before the text
+    "title_repeated": (37, 8),   # the body's first line repeats the title
+    "photo_credit": (11, 3),     # `(Ảnh minh họa)` after a caption
+    "credit_line": (41, 17),     # a closing `Theo Báo Nhân Dân`
+    "byline_share": (43, 12),    # the byline in the text, followed by share buttons
+}
+CREDITS = ("Theo Báo Nhân Dân", "Theo TTXVN", "Nguồn: baochinhphu.vn", "(Theo Báo Tin tức)")
+# Faults of a served page or its link; a site whose API gives the articles as records (no page
+# is fetched) has only the faults of their content.
+PAGE_FAULTS = {"transient_error", "slow", "truncated", "wrong_charset", "legacy_charset", "pdf", "template_v2"}
 MERGER_REDIRECT = (10, 3)  # portals with a merged_domain 301 these to the merged portal
 REPUBLISH = (13, 6)        # copies of another portal's article
 REPUBLISH_VARIANTS = ("exact", "new_lead", "trimmed", "tone_marks")
-REPOST = (9, 2)            # tuyenquang lists these under a second category URL as well
+REPOST = (9, 2)            # listed under a second category too, with another URL (PORTALS.md section 5)
 
 NAMES = ("Minh Anh", "Thu Hà", "Quang Huy", "Ngọc Lan", "Văn Tuấn", "Hồng Nhung", "Đức Thịnh",
          "Phương Thảo", "Thanh Bình", "Mạnh Hùng", "Bích Ngọc", "Hải Đăng")
@@ -140,6 +89,8 @@ class Article:
     duplicate_kind: str | None  # None, "exact" or "near" for republished copies
     fault: str | None
     seed_lines: list[str] | None = None  # the seed's raw lines, noise included
+    noise: tuple[str, ...] = ()          # NOISE kinds the page carries
+    credit: str | None = None            # the credit line, for "credit_line"
 
     @property
     def expected(self) -> str:
@@ -151,7 +102,7 @@ class Article:
 @lru_cache(maxsize=1)
 def sentence_pool() -> tuple[str, ...]:
     out = []
-    captions = {c for site in SITES.values() for c in site.seed_meta["captions"]}
+    captions = {c for site in SITES.values() for c in site.seed_meta.get("captions", ())}
     for path in sorted(SEEDS_DIR.glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if _NOISE.search(line) or line in captions:  # captions are not body sentences
@@ -187,6 +138,9 @@ def published_at(index: int, size: int) -> datetime:
 
 @lru_cache(maxsize=64)
 def seed_index(portal: str, size: int) -> int:
+    """Where a portal's seed article stands in its listing (-1: the portal has no seed)."""
+    if not SITES[portal].seed_file:
+        return -1
     target = SITES[portal].seed_meta["published"]
     for i in range(size):
         if published_at(i, size) <= target:
@@ -207,8 +161,9 @@ def is_republished(portal: str, index: int, size: int) -> bool:
 def fault_of(portal: str, index: int, size: int) -> str | None:
     if index < FAULT_FREE_HEAD or index == seed_index(portal, size) or is_republished(portal, index, size):
         return None
+    records = LAYOUTS[SITES[portal].family].serves_records
     for name, (mod, residue, _) in FAULTS.items():
-        if _hits((mod, residue), portal, index):
+        if _hits((mod, residue), portal, index) and not (records and name in PAGE_FAULTS):
             return name
     return None
 
@@ -225,7 +180,19 @@ def category_of(portal: str, index: int) -> str:
 
 def item_id(portal: str, index: int, size: int) -> int:
     # Newer articles carry higher ids, as in a real CMS.
-    return 10_000 + (size - index) * 3 + PORTAL_ORDER.index(portal)
+    return 10_000 + (size - index) * 3 + PORTAL_ORDER.index(portal) % 3
+
+
+def index_of_id(portal: str, iid: int, size: int) -> int | None:
+    n, rem = divmod(iid - 10_000 - PORTAL_ORDER.index(portal) % 3, 3)
+    index = size - n
+    return index if rem == 0 and 0 <= index < size else None
+
+
+def noise_of(portal: str, index: int, size: int) -> tuple[str, ...]:
+    if index == seed_index(portal, size) or fault_of(portal, index, size) or is_republished(portal, index, size):
+        return ()
+    return tuple(name for name, rule in NOISE.items() if _hits(rule, portal, index))
 
 
 # ---------------------------------------------------------------- articles
@@ -247,13 +214,24 @@ def _own_article(portal: str, index: int, size: int) -> Article:
         cap = rng.choice(CAPTIONS).format(name=rng.choice(NAMES), province=site.province)
         captions.append((rng.randrange(len(paragraphs)), cap))
     author = rng.choice(NAMES) + (" (TTXVN)" if rng.random() < 0.1 else "")
+    # A page that restates its lead or title in the body is a case of its own (title_repeated).
+    while lead in paragraphs[0]:
+        lead = _mutate_numbers(rng.choice(pool), rng)
+    if paragraphs[0].rstrip(".;…") == title:
+        paragraphs.append(paragraphs.pop(0))
     return Article(
         portal=portal, index=index, item_id=item_id(portal, index, size),
         category=category_of(portal, index), slug=_slug(title), title=title,
         published=published_at(index, size), author=author, lead=lead, paragraphs=paragraphs,
         captions=sorted(captions), views=rng.randint(50, 9000), story=f"{portal}:{index}",
-        duplicate_kind=None, fault=fault_of(portal, index, size),
-    )
+        duplicate_kind=None, fault=fault_of(portal, index, size), noise=noise_of(portal, index, size),
+        credit=CREDITS[index % len(CREDITS)],
+    ) if fault_of(portal, index, size) != "attachment_stub" else Article(
+        portal=portal, index=index, item_id=item_id(portal, index, size),
+        category=category_of(portal, index), slug=_slug(title), title=title,
+        published=published_at(index, size), author=None, lead=None, paragraphs=[], captions=[],
+        views=rng.randint(50, 9000), story=f"{portal}:{index}", duplicate_kind=None,
+        fault="attachment_stub", noise=("attachment_stub",))
 
 
 def _seed_article(portal: str, index: int, size: int) -> Article:
@@ -322,7 +300,7 @@ def listing(portal: str, category: str, page: int, size: int) -> tuple[list[int]
 
 
 def reposted(portal: str, index: int) -> bool:
-    return portal == "tuyenquang" and index >= FAULT_FREE_HEAD and _hits(REPOST, portal, index)
+    return len(SITES[portal].categories) > 1 and index >= FAULT_FREE_HEAD and _hits(REPOST, portal, index)
 
 
 # ---------------------------------------------------------------- ground truth
@@ -340,6 +318,7 @@ class Truth:
     fault: str | None
     expected: str  # "article" or "reject"
     is_seed: bool
+    body: str      # the clean body a correct pipeline stores (paragraphs, one blank line apart)
 
 
 def truth(size: int = DEFAULT_ARTICLES_PER_PORTAL, portals=PORTAL_ORDER):
@@ -347,6 +326,18 @@ def truth(size: int = DEFAULT_ARTICLES_PER_PORTAL, portals=PORTAL_ORDER):
     for p in portals:
         for i in range(size):
             a = article(p, i, size)
-            yield Truth(p, i, a.item_id, unicodedata.normalize("NFC", a.title), a.published,
+            yield Truth(p, i, a.item_id, _clean_text(a.title), a.published,
                         a.author, a.story, a.duplicate_kind, a.fault, a.expected,
-                        a.seed_lines is not None)
+                        a.seed_lines is not None, expected_body(a))
+
+
+def expected_body(a: Article) -> str:
+    if a.seed_lines is not None:  # the seed's golden file, which was read against its text
+        golden = SEEDS_DIR / SITES[a.portal].seed_file.replace(".txt", ".expected.json")
+        return json.loads(golden.read_text(encoding="utf-8"))["body"]
+    return "\n\n".join(_clean_text(p) for p in a.paragraphs)
+
+
+def _clean_text(text: str) -> str:
+    """As the pipeline stores text: NFC, single spaces, no edge spaces."""
+    return " ".join(unicodedata.normalize("NFC", text).split())

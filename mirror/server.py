@@ -17,10 +17,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from mirror import corpus
-from mirror.layouts import LAYOUTS, parse_form
+from mirror.families import LAYOUTS
+from mirror.site import Entry
+
+
+def parse_form(body: bytes) -> dict[str, list[str]]:
+    return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-ROBOTS_DISALLOW = ("/yenbai.gov.vn/noi-bo/", "/backan.gov.vn/_layouts/", "/hatinh.gov.vn/wp-admin/")
+# Every site forbids its internal section; the first listing page 2 of these sites links into it.
+ROBOTS_DISALLOW = tuple(f"/{site.domain}/noi-bo/" for site in corpus.SITES.values()) + (
+    "/backan.gov.vn/_layouts/", "/hatinh.gov.vn/wp-admin/")
+ROBOTS_TRAP_SITES = ("yenbai",)
 
 
 def encode_windows_1258(text: str) -> bytes:
@@ -54,12 +62,14 @@ class Mirror:
         # Listing faults by "portal/category": "thousands_of_links" (page 1 also lists 2,000
         # pages that do not exist), "endless_pagination" (a next page, with new links, forever).
         self.listing_faults: dict[str, str] = {}
-        self.layouts = {k: cls(size) for k, cls in LAYOUTS.items()}
-        self.domains = {}
+        self.layouts = {key: LAYOUTS[site.family](site, size) for key, site in corpus.SITES.items()}
+        # domain -> the sites it serves: its own first, then those merged into it (Bắc Kạn's
+        # old pages on Thái Nguyên's portal, beside Thái Nguyên's own).
+        self.domains: dict[str, list[tuple[str, bool]]] = {}
         for key, site in corpus.SITES.items():
-            self.domains[site.domain] = (key, False)
+            self.domains.setdefault(site.domain, []).insert(0, (key, False))
             if site.merged_domain:
-                self.domains[site.merged_domain] = (key, True)
+                self.domains.setdefault(site.merged_domain, []).append((key, True))
         self.hits: Counter[str] = Counter()
         self._attempts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -132,15 +142,17 @@ class _Handler(BaseHTTPRequestHandler):
         domain, _, rest = url.path.lstrip("/").partition("/")
         if domain not in m.domains:
             return self._send(404, b"not found", "text/plain")
-        portal, merged = m.domains[domain]
+        for portal, merged in m.domains[domain]:
+            layout = m.layouts[portal]
+            target = layout.resolve(method, "/" + rest, parse_qs(url.query), form)
+            if target is not None:
+                break
         if portal in m.down:
             return self._send(503, b"<html><body>Service Unavailable</body></html>")
-        layout = m.layouts[portal]
-        target = layout.resolve(method, "/" + rest, parse_qs(url.query), form)
         if target is None:
             return self._send(404, b"<html><body>Trang kh\xc3\xb4ng t\xe1\xbb\x93n t\xe1\xba\xa1i</body></html>")
         if target[0] == "listing":
-            return self._listing(portal, domain, layout, target[1], target[2])
+            return self._listing(portal, domain, layout, *target[1:])
         index = target[1]
         if index is None:
             return self._send(404, b"<html><body>not found</body></html>")
@@ -151,38 +163,38 @@ class _Handler(BaseHTTPRequestHandler):
     def _href(self, domain: str, path: str) -> str:
         return f"/{domain}{path}"
 
-    def _listing(self, portal, domain, layout, cat, page):
+    def _listing(self, portal, domain, layout, cat, page, fmt="page"):
         m = self.mirror
         if cat not in [c for c, _ in layout.site.categories]:
             return self._send(404, b"<html><body>not found</body></html>")
         indices, pages = corpus.listing(portal, cat, page, m.size)
         fault = m.listing_faults.get(f"{portal}/{cat}")
-        fake: list[tuple[str, str, object]] = []
+        fake: list[Entry] = []
         if fault == "thousands_of_links" and page == 1:
-            fake = [(f"/{domain}/{cat}/khong-ton-tai-{n}.htm", f"Tin {n}", corpus.published_at(0, m.size))
+            fake = [Entry(f"/{domain}/{cat}/khong-ton-tai-{n}.htm", f"Tin {n}", corpus.published_at(0, m.size))
                     for n in range(2000)]
         elif fault == "endless_pagination":
             if page > pages:
-                fake = [(f"/{domain}/{cat}/trang-{page}-{n}.htm", f"Tin {n}", corpus.published_at(0, m.size))
+                fake = [Entry(f"/{domain}/{cat}/trang-{page}-{n}.htm", f"Tin {n}", corpus.published_at(0, m.size))
                         for n in range(2)]
             pages = 10**9
-        if page > pages:
-            return self._send(404, b"<html><body>not found</body></html>")
+        # Past the last page: an empty list, as most CMSs answer `?page=N` past the end.
         entries = []
         for i in indices:
             a = corpus.article(portal, i, m.size)
             path = layout.pdf_path(a) if a.fault == "pdf" else layout.article_path(a)
-            entries.append((self._href(domain, path), unicodedata.normalize("NFC", a.title), a.published))
+            entries.append(Entry(self._href(domain, path), unicodedata.normalize("NFC", a.title), a.published, a))
             if corpus.reposted(portal, i):
                 other = next(c for c, _ in layout.site.categories if c != a.category)
-                entries.append((self._href(domain, layout.article_path(a, category=other)), a.title, a.published))
+                entries.append(Entry(self._href(domain, layout.article_path(a, category=other)), a.title,
+                                     a.published, a))
         entries += fake
-        extra = ""
-        if portal == "yenbai" and page == 2:
+        if portal in ROBOTS_TRAP_SITES and page == 2:
             # A link into a section robots.txt forbids: a polite spider never requests it.
-            extra = f"<div class='news-item'><a class='news-link' href='/{domain}/noi-bo/bao-cao-{cat}.html'>" \
-                    f"Báo cáo nội bộ</a><span class='news-date'>01/01/2021</span></div>"
-        self._send(200, layout.render_listing(cat, page, entries, pages, extra, prefix=f"/{domain}").encode())
+            entries.append(Entry(f"/{domain}/noi-bo/bao-cao-{cat}.html", "Báo cáo nội bộ",
+                                 corpus.published_at(0, m.size).replace(year=2021, month=1, day=1)))
+        text = layout.render_listing(cat, page, entries, pages, fmt, prefix=f"/{domain}")
+        self._send(200, text.encode(), "application/json; charset=utf-8" if fmt == "json" else "text/html; charset=utf-8")
 
     def _article(self, portal, domain, merged, layout, index, attempt):
         m = self.mirror
@@ -200,7 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(m.slow_seconds)
         if a.fault == "empty_body":
             a.paragraphs, a.captions, a.lead = [], [], None
-        if a.fault == "template_v2" or portal in m.redesigned:
+        if a.fault in ("template_v2",) or portal in m.redesigned:
             html = layout.render_redesigned(a)
         elif a.fault == "legacy_charset":
             html = layout.render_article(a, charset="windows-1258")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import FormRequest, TextResponse
+from scrapy.http import FormRequest, Request, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
@@ -22,7 +23,7 @@ from spiders.dates import parse_day, parse_vn_datetime
 from spiders.items import PageItem, RejectItem
 from spiders.middlewares import OffsiteRequest
 from spiders.portals import PORTALS, Portal
-from spiders.urls import Scope, scope_for, url_key
+from spiders.urls import Scope, scope_for
 
 # Loopback targets (the mirror) need no politeness: it is our own server on this machine.
 LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 32}
@@ -61,29 +62,66 @@ class PortalSpider(scrapy.Spider):
     # ------------------------------------------------------------------ listing pages
 
     def listing_url(self, category: str, page: int) -> str:
-        root = self.scope.root(self.portal.home)
-        return root + self.portal.listing.url.format(category=category, page=page)
+        listing = self.portal.listing
+        template = listing.url if page == 1 or not listing.page_url else listing.page_url
+        return self.scope.root(self.portal.home) + template.format(category=category, page=page)
+
+    def listing_request(self, category: str, page: int, captured: dict | None = None) -> Request:
+        """The request for a category's page: the listing page itself, or (fragment pages >= 2,
+        every json page) the request the page's script makes."""
+        listing = self.portal.listing
+        kwargs = {"category": category, "page": page, "captured": captured or {}}
+        common = dict(callback=self.parse_listing, errback=self.on_error, cb_kwargs=kwargs,
+                      meta={"stage": "listing"})
+        if listing.pagination == "json" or (listing.pagination == "fragment" and page > 1):
+            values = {"category": category, "page": page, "page_size": listing.page_size,
+                      "start": (page - 1) * listing.page_size, **(captured or {})}
+            url = self.scope.root(self.portal.home) + listing.endpoint.format(**values)
+            form = {k: str(v).format(**values) for k, v in listing.params.items()}
+            # Each page of an endpoint is one URL with another body: Scrapy's fingerprint
+            # includes the body, so the duplicate filter still knows one page from another.
+            return FormRequest(url, method=listing.method, formdata=form, **common)
+        return Request(self.listing_url(category, page), **common)
 
     async def start(self):
         self.note_target()
         for category in self.portal.categories:
-            yield scrapy.Request(self.listing_url(category, 1), callback=self.parse_listing,
-                                 errback=self.on_error, cb_kwargs={"category": category, "page": 1},
-                                 meta={"stage": "listing"})
+            yield self.listing_request(category, 1)
 
-    def parse_listing(self, response, category: str, page: int):
-        self.crawler.stats.inc_value("provnews/listing_pages")
+    def listing_entries(self, response, category: str):
+        """(article URL, listed date text, JSON record or None) for each entry of a listing page."""
         listing = self.portal.listing
-        unknown = 0
-        listed = None
+        if listing.pagination == "json":
+            try:
+                records = json.loads(response.text).get(listing.records) or []
+            except (ValueError, AttributeError):
+                records = []
+            fields = listing.record_fields
+            for record in records:
+                if not isinstance(record, dict) or record.get(fields["id"]) in (None, ""):
+                    continue
+                path = listing.article_url.format(id=record[fields["id"]], category=category)
+                yield self.scope.root(self.portal.home) + path, record.get(fields.get("date", "")), record
+            return
         for entry in response.css(listing.item):
             href = entry.css(listing.link).get()
-            if not href:
-                continue
+            if href:
+                yield response.urljoin(href.strip()), entry.css(listing.date).get() if listing.date else None, None
+
+    def parse_listing(self, response, category: str, page: int, captured: dict | None = None):
+        self.crawler.stats.inc_value("provnews/listing_pages")
+        unknown = listed_count = 0
+        fresh = False  # an entry this walk has not listed before (a page that loops back has none)
+        listed = None
+        walk_keys = self._walk_keys.setdefault(category, set())
+        for url, date_text, record in self.listing_entries(response, category):
             self.crawler.stats.inc_value("provnews/listing_entries")
-            url = response.urljoin(href.strip())
-            listed = parse_vn_datetime(entry.css(listing.date).get() if listing.date else None)
-            key = url_key(self.scope.to_logical(url), self.portal.id_param)
+            listed_count += 1
+            listed = parse_vn_datetime(date_text)
+            key = self.portal.url_key(self.scope.to_logical(url))
+            if key not in walk_keys:
+                walk_keys.add(key)
+                fresh = True
             if key in self.known or key in self.seen:
                 continue
             unknown += 1
@@ -95,19 +133,25 @@ class PortalSpider(scrapy.Spider):
             if limit and len(self.seen) >= limit:
                 continue
             self.seen.add(key)
+            meta = {"stage": "fetch", "url_key": key, "category": category,
+                    "listed_date": listed.isoformat() if listed else None}
+            if record is not None:  # the endpoint's record is the article: nothing more to fetch
+                yield self.record_item(response, url, record, meta)
+                continue
             yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error, dont_filter=True,
-                                 meta={"stage": "fetch", "url_key": key, "category": category,
-                                       "listed_date": listed.isoformat() if listed else None})
+                                 meta=meta)
         # Listings are newest first: a page with nothing unknown (a scheduled run reaching what
         # it already has), or whose last entry is older than --since, ends this category's walk.
         # PROVNEWS_FULL_WALK keeps going past known pages, after a crawl cut short by its bound.
-        # (The last entry, not the first: portals pin old posts at the top.)
+        # (The last entry, not the first: portals pin old posts at the top.) A page with no
+        # entries, or only entries this walk already listed (a pagination that loops back), is
+        # the end whatever the walk.
         walk = self.walks.setdefault(category, {"oldest": None, "done": False})
         if listed:
             walk["oldest"] = listed.date().isoformat()
         caught_up = unknown == 0 and not self.settings.getbool("PROVNEWS_FULL_WALK")
-        if caught_up or (self.since and listed and listed.date() < self.since):
-            self.crawler.stats.inc_value("provnews/walks_stopped_early")
+        if not fresh or caught_up or (self.since and listed and listed.date() < self.since):
+            self.crawler.stats.inc_value("provnews/walks_stopped_early" if fresh else "provnews/walks_ended")
             walk["done"] = True
             return
         if page >= self.settings.getint("PROVNEWS_MAX_LISTING_PAGES"):
@@ -118,7 +162,17 @@ class PortalSpider(scrapy.Spider):
                              "listing_walk_capped", response.status,
                              f"category {category}: stopped after {page} pages (PROVNEWS_MAX_LISTING_PAGES)")
             return
-        yield from self.next_page(response, category, page)
+        yield from self.next_page(response, category, page, listed_count, captured)
+
+    def record_item(self, response, url: str, record: dict, meta: dict) -> PageItem:
+        """A JSON endpoint's record, staged as the article's raw page (the cleaner reads it)."""
+        return PageItem(
+            portal=self.portal.key, url=self.scope.to_logical(url), url_key=meta["url_key"],
+            fetched_url=response.url, status=response.status,
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            body_b64=base64.b64encode(json.dumps(record, ensure_ascii=False).encode("utf-8")).decode("ascii"),
+            category=meta["category"], listed_date=meta["listed_date"])
 
     @property
     def seen(self) -> set[str]:
@@ -170,14 +224,30 @@ class PortalSpider(scrapy.Spider):
                 shares.append(0.0)
         return sum(shares) / len(shares)
 
-    def next_page(self, response, category: str, page: int):
+    def next_page(self, response, category: str, page: int, listed_count: int, captured: dict | None):
         listing = self.portal.listing
-        target = response.css(listing.next_page).get()
+        kind = listing.pagination
+        if kind in ("query", "path", "json", "fragment"):
+            if kind in ("json", "fragment") and page > 1 and listed_count < listing.page_size:
+                self.walks[category]["done"] = True  # a short page of an endpoint is its last
+                return
+            if kind == "fragment" and page == 1:
+                captured = self._script_params(response)
+                if captured is None:
+                    self.walks[category]["done"] = True
+                    yield RejectItem(self.portal.key, self.scope.to_logical(response.url), None, "listing",
+                                     "no_pagination_params", response.status,
+                                     f"category {category}: the page's script does not give "
+                                     f"{', '.join(listing.script_params)}")
+                    return
+            yield self.listing_request(category, page + 1, captured)
+            return
+        target = response.css(listing.next_page).get() if listing.next_page else None
         if not target:
             self.walks[category]["done"] = True
             return
         kwargs = {"category": category, "page": page + 1}
-        if listing.pagination == "postback":
+        if kind == "postback":
             m = _POSTBACK.search(target)
             if not m:
                 self.walks[category]["done"] = True
@@ -191,6 +261,24 @@ class PortalSpider(scrapy.Spider):
             # that loops back to page 1 ends here.
             yield response.follow(target, callback=self.parse_listing, errback=self.on_error,
                                   cb_kwargs=kwargs, meta={"stage": "listing"})
+
+    def _script_params(self, response) -> dict | None:
+        """The values the page's script sends with its pagination requests (`script_params`)."""
+        out = {}
+        for name, pattern in self.portal.listing.script_params.items():
+            m = re.search(pattern, response.text)
+            if not m:
+                return None
+            out[name] = m.group(1)
+        return out
+
+    @property
+    def _walk_keys(self) -> dict[str, set[str]]:
+        """Per category, the article keys this walk has listed (in memory: a resumed walk that
+        meets a loop again stops one page later)."""
+        if not hasattr(self, "_listed_in_walk"):
+            self._listed_in_walk = {}
+        return self._listed_in_walk
 
     # ------------------------------------------------------------------ article pages
 

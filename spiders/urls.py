@@ -6,6 +6,7 @@ portal it may redirect to), wherever those domains are served from (live, or the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -18,10 +19,14 @@ def _host(netloc_host: str | None) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def url_key(url: str, id_param: str | None = None) -> str:
+def url_key(url: str, id_params: tuple[str, ...] | str | None = (), id_path: str | None = None) -> str:
     """Canonical key: scheme-less, host lower-cased without `www.` or default port, no fragment,
-    no trailing slash, tracking parameters dropped, parameters sorted — and where a portal names
-    its article by one parameter (SharePoint's `ItemID`), that parameter alone."""
+    no trailing slash, tracking parameters dropped, parameters sorted. Where a portal names its
+    article by query parameters (SharePoint's `ItemID`, with the list `l`), those alone; where
+    by a number in the path (`/<slug>-12345`, `/12345-<slug>`: `id_path`'s group 1), the key is
+    `<host>#<id>`, so the same article under several category paths has one key."""
+    if isinstance(id_params, str):
+        id_params = (id_params,)
     parts = urlsplit(url.strip())
     host = _host(parts.hostname)
     port = parts.port
@@ -32,12 +37,16 @@ def url_key(url: str, id_param: str | None = None) -> str:
         path = path.replace("//", "/")
     if len(path) > 1:
         path = path.rstrip("/")
+    if id_path:
+        m = re.search(id_path, path)
+        if m:
+            return f"{host}#{m.group(1)}"
     params = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=False)
               if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
-    if id_param:
-        ids = [(k, v) for k, v in params if k.lower() == id_param.lower()]
-        if ids:
-            params = [(id_param, ids[0][1])]
+    wanted = {p.lower(): p for p in id_params or ()}
+    ids = [(wanted[k.lower()], v) for k, v in params if k.lower() in wanted]
+    if ids and any(k.lower() == next(iter(wanted)) for k, _ in ids):
+        params = list(dict(ids).items())  # the first id parameter must be there; others join it
     query = urlencode(sorted(params))
     return host + path + (f"?{query}" if query else "")
 

@@ -14,7 +14,7 @@ import duckdb
 from flows.ingest import ingest, run_flow
 from mirror import corpus
 from mirror.faults import FAULTS, FaultProxy
-from mirror.layouts import LAYOUTS, listed_url
+from mirror.families import layout_for, listed_url
 from mirror.server import Mirror
 from spiders.portals import PORTALS
 from spiders.urls import url_key
@@ -45,25 +45,25 @@ OWED = {
 }
 # The mirror's own fault pages (corpus.FAULTS), by what the pipeline must make of them.
 MIRROR_OWED = {"truncated": ("clean", "truncated_html"), "empty_body": ("clean", "empty_body"),
-               "pdf": ("fetch", "not_html")}
+               "pdf": ("fetch", "not_html"), "attachment_stub": ("clean", "attachment_only")}
 
 
 def test_every_fault_ends_loaded_or_rejected_with_its_reason(tmp_path, monkeypatch, capsys):
     assert set(OWED) == set(FAULTS)
     for name, value in BOUNDS.items():
         monkeypatch.setenv(name, value)  # read by the crawl processes' settings
-    portal, layout = PORTALS[PORTAL], LAYOUTS[PORTAL](SIZE)
+    portal, layout = PORTALS[PORTAL], layout_for(PORTAL, SIZE)
     domain = corpus.SITES[PORTAL].domain
     # The layer's faults go on articles the mirror serves cleanly and lists once.
     clean = [corpus.article(PORTAL, i, SIZE) for i in range(SIZE)
              if corpus.fault_of(PORTAL, i, SIZE) is None and not corpus.reposted(PORTAL, i)]
     assigned = dict(zip(FAULTS, clean))
-    cases = {url_key(listed_url(a), portal.id_param): ("layer", fault, OWED[fault])
+    cases = {portal.url_key(listed_url(a)): ("layer", fault, OWED[fault])
              for fault, a in assigned.items()}
     for t in corpus.truth(SIZE, portals=[PORTAL]):
         a = corpus.article(PORTAL, t.index, SIZE)
         if t.fault and t.index not in {a.index for a in assigned.values()}:
-            cases[url_key(listed_url(a), portal.id_param)] = (
+            cases[portal.url_key(listed_url(a))] = (
                 "mirror", t.fault, "loaded" if t.expected == "article" else MIRROR_OWED[t.fault])
 
     db_file = tmp_path / "w.duckdb"

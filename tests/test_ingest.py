@@ -9,7 +9,7 @@ import pytest
 from flows import staging
 from flows.ingest import backfill, ingest
 from mirror import corpus
-from mirror.layouts import listed_url
+from mirror.families import listed_url
 from mirror.server import Mirror
 from spiders.portals import PORTALS
 from spiders.urls import url_key
@@ -50,8 +50,7 @@ def test_every_portal_yields_articles_and_every_seed_is_stored(runs):
     assert runs["first"].ok
     per_portal = dict(query(runs["db"], "SELECT portal, count(*) FROM articles GROUP BY 1"))
     assert set(per_portal) == set(PORTALS) and all(n > 150 for n in per_portal.values())
-    assert 900 <= sum(per_portal.values()) <= 1000
-    for site in corpus.SITES.values():
+    for site in (s for s in corpus.SITES.values() if s.seed_file):
         title = site.seed_meta["title"]
         assert query(runs["db"], "SELECT count(*) FROM articles WHERE title = ?", [title]) == [(1,)], title
 
@@ -61,22 +60,25 @@ def test_every_published_article_is_loaded_or_rejected_with_its_reason(runs):
     rejected = dict(query(runs["db"], "SELECT url_key, reason FROM rejects"))
     for t in corpus.truth(SIZE):
         a = corpus.article(t.portal, t.index, SIZE)
-        key = url_key(listed_url(a), PORTALS[t.portal].id_param)
+        key = PORTALS[t.portal].url_key(listed_url(a))
         if t.expected == "article":
             assert key in stored, (t.portal, t.index, t.fault, rejected.get(key))
         else:
             assert rejected.get(key) == {"truncated": "truncated_html", "empty_body": "empty_body",
-                                         "pdf": "not_html"}[t.fault], (t.portal, t.index)
+                                         "pdf": "not_html",
+                                         "attachment_stub": "attachment_only"}[t.fault], (t.portal, t.index)
 
 
 def test_transient_errors_were_retried_and_redirects_to_merged_portals_followed(runs):
-    from mirror.layouts import LAYOUTS
+    from mirror.families import layout_for
     m = runs["mirror"]
-    flaky = [t for t in corpus.truth(SIZE) if t.fault == "transient_error"]
+    # (The JSON API family fetches no article page: its records are the articles.)
+    flaky = [t for t in corpus.truth(SIZE) if t.fault == "transient_error"
+             and PORTALS[t.portal].listing.pagination != "json"]
     assert flaky
     for t in flaky:  # 503 on the first request, 200 on the retry, never asked a third time
         a = corpus.article(t.portal, t.index, SIZE)
-        path = f"/{corpus.SITES[t.portal].domain}{LAYOUTS[t.portal](SIZE).article_path(a)}"
+        path = f"/{corpus.SITES[t.portal].domain}{layout_for(t.portal, SIZE).article_path(a)}"
         assert m.hits[path] == 2, (path, m.hits[path])
     moved = query(runs["db"], "SELECT count(*) FROM articles WHERE url LIKE 'https://laocai.gov.vn/%'")[0][0]
     assert moved > 0
@@ -88,10 +90,14 @@ def test_robots_txt_is_obeyed(runs):
 
 
 def test_a_pagination_that_loops_back_ends(runs):
-    m, rep = runs["mirror"], runs["first"].portals["caobang"]
-    for cat, _ in corpus.SITES["caobang"].categories:
-        assert m.hits[f"/caobang.gov.vn/chuyen-muc/{cat}/trang-1.html"] == 2  # one per run, never a loop
-    assert rep.listing_pages == sum(corpus.listing("caobang", c, 1, SIZE)[1] for c, _ in corpus.SITES["caobang"].categories)
+    """Cần Thơ answers a page past the last with page 1 again: the walk reads it once, finds
+    nothing it had not listed, and stops."""
+    m, rep = runs["mirror"], runs["first"].portals["cantho"]
+    pages = {cat: corpus.listing("cantho", cat, 1, SIZE)[1] for cat, _ in corpus.SITES["cantho"].categories}
+    for cat, n in pages.items():
+        assert m.hits[f"/cantho.gov.vn/{cat}?page={n + 1}"] == 1
+        assert m.hits[f"/cantho.gov.vn/{cat}?page={n + 2}"] == 0
+    assert rep.listing_pages == sum(n + 1 for n in pages.values())
 
 
 def test_sharepoint_postback_pagination_reaches_every_page(runs):
@@ -105,7 +111,7 @@ def test_second_run_is_incremental_and_adds_nothing(runs):
         # robots.txt plus the first listing page of each category, nothing else
         assert rep.requests == 1 + len(PORTALS[key].categories), key
         assert rep.new == 0 and rep.pages == 0
-    assert runs["second_hits"] == len(PORTALS) * 3
+    assert runs["second_hits"] == sum(1 + len(p.categories) for p in PORTALS.values())
     assert query(runs["db"], "SELECT count(DISTINCT run_id) FROM crawl_runs")[0][0] == 2
 
 

@@ -3,14 +3,16 @@ import sys
 
 import pytest
 
-from spiders.portals import PORTALS, UnknownPortal, _registry, get
+from spiders.portals import PORTALS, DefinitionError, UnknownPortal, get, read_portal
 from tests.conftest import REPO
 
 
-def test_registry_refuses_a_duplicate_key():
-    p = PORTALS["yenbai"]
-    with pytest.raises(ValueError, match="defined twice"):
-        _registry(p, p)
+def test_a_portal_file_is_named_by_its_key(tmp_path):
+    """One file per portal, named by its key: two definitions of one key cannot sit side by side."""
+    text = (REPO / "spiders" / "portals" / "caobang.toml").read_text(encoding="utf-8")
+    (tmp_path / "caobang2.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(DefinitionError, match="differs from the file name"):
+        read_portal(tmp_path / "caobang2.toml")
 
 
 def test_unknown_portal_names_the_known_ones():
@@ -28,3 +30,7 @@ def test_every_portal_knows_its_provinces_before_and_after_the_merger():
     assert PORTALS["yenbai"].province_current == "Lào Cai"
     assert PORTALS["backan"].province_current == "Thái Nguyên"
     assert PORTALS["caobang"].province_current == "Cao Bằng"
+    assert PORTALS["bacgiang"].province_current == "Bắc Ninh"
+    assert PORTALS["vinhphuc"].province_current == "Phú Thọ"
+    assert PORTALS["baobackan"].province_current == "Thái Nguyên"
+    assert {p.kind for p in PORTALS.values()} == {"portal", "newspaper"}

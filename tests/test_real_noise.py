@@ -8,7 +8,7 @@ import pytest
 
 from flows.cleaning import Unusable, clean_page, clean_text
 from mirror import corpus
-from mirror.layouts import LAYOUTS
+from mirror.families import layout_for
 from spiders.portals import PORTALS
 from tests.goldens import SEED_PORTALS, seed_files
 
@@ -64,8 +64,8 @@ def test_date_labels_give_the_date_when_the_page_has_none(line, published):
 def test_the_pages_own_date_wins_over_a_labelled_date_in_the_text():
     portal = PORTALS["caobang"]
     a = corpus.article("caobang", 3, 60)
-    html = LAYOUTS["caobang"](60).render_article(a).replace(
-        "<div class='content-news'>", "<div class='content-news'><p>Đăng ngày 01/01/2001 | Lượt xem: 5</p>")
+    html = layout_for("caobang", 60).render_article(a).replace(
+        "<div class='ArticleContent'>", "<div class='ArticleContent'><p>Đăng ngày 01/01/2001 | Lượt xem: 5</p>")
     out = clean_page(html.encode(), portal=portal)
     assert out.published_at[:10] == a.published.date().isoformat()
     assert "01/01/2001" not in out.body
@@ -82,16 +82,16 @@ def test_author_labels_give_the_author(line, author):
 
 def test_an_author_label_does_not_override_the_pages_author_element():
     a = corpus.article("caobang", 3, 60)
-    html = LAYOUTS["caobang"](60).render_article(a).replace(
-        "<div class='content-news'>", "<div class='content-news'><p>Tác giả: Người Khác</p>")
+    html = layout_for("caobang", 60).render_article(a).replace(
+        "<div class='ArticleContent'>", "<div class='ArticleContent'><p>Tác giả: Người Khác</p>")
     out = clean_page(html.encode(), portal=PORTALS["caobang"])
     assert out.author == a.author and "Người Khác" not in out.body
 
 
 def test_an_author_element_loses_its_label():
     a = corpus.article("caobang", 3, 60)
-    html = LAYOUTS["caobang"](60).render_article(a).replace(
-        f"<div class='tac-gia'>{a.author}</div>", "<div class='tac-gia'>Theo Báo Cao Bằng</div>")
+    html = layout_for("caobang", 60).render_article(a).replace(
+        f"<div class='ArticleAuthor'>{a.author}</div>", "<div class='ArticleAuthor'>Theo Báo Cao Bằng</div>")
     assert clean_page(html.encode(), portal=PORTALS["caobang"]).author == "Báo Cao Bằng"
 
 
@@ -170,11 +170,11 @@ def test_word_style_sheet_before_the_text(lines):
 
 def test_word_style_sheet_in_an_html_region():
     a = corpus.article("caobang", 3, 60)
-    layout = LAYOUTS["caobang"](60)
+    layout = layout_for("caobang", 60)
     plain = clean_page(layout.render_article(a).encode(), portal=PORTALS["caobang"])
     html = layout.render_article(a).replace(
-        "<div class='content-news'>",
-        f"<div class='content-news'><style>p.MsoNormal {{margin:0cm;}}</style><p>{WORD}</p>"
+        "<div class='ArticleContent'>",
+        f"<div class='ArticleContent'><style>p.MsoNormal {{margin:0cm;}}</style><p>{WORD}</p>"
         "<div class='social-share'>Chia sẻ Facebook Zalo</div><div class='related-news'>Tin liên quan: X</div>")
     out = clean_page(html.encode(), portal=PORTALS["caobang"])
     assert (out.lead, out.body, out.captions) == (plain.lead, plain.body, plain.captions)
@@ -191,8 +191,8 @@ def test_attachment_stub_is_rejected_with_a_reason(lines):
 
 def test_attachment_stub_page_is_rejected_with_a_reason():
     a = corpus.article("caobang", 3, 60)
-    html = LAYOUTS["caobang"](60).render_article(a)
-    start = html.index("<div class='content-news'>") + len("<div class='content-news'>")
+    html = layout_for("caobang", 60).render_article(a)
+    start = html.index("<div class='ArticleContent'>") + len("<div class='ArticleContent'>")
     html = html[:start] + "<p>Chi tiết xem <a href='/f.pdf'>tại đây</a> ./.</p>" + html[html.index("</div>", start):]
     with pytest.raises(Unusable) as e:
         clean_page(html.encode(), portal=PORTALS["caobang"])

@@ -9,7 +9,7 @@ import duckdb
 
 from flows import batches, staging
 from mirror import corpus
-from mirror.layouts import LAYOUTS, listed_url
+from mirror.families import layout_for, listed_url
 from spiders.portals import PORTALS
 from spiders.urls import url_key
 from warehouse import db
@@ -19,13 +19,13 @@ def make_batch(root, name, portal="caobang", indices=range(3, 9), manifest=True)
     """A staged batch as a crawl would leave it, built from the mirror's own pages."""
     path = root / name
     path.mkdir(parents=True)
-    layout = LAYOUTS[portal](60)
+    layout = layout_for(portal, 60)
     with gzip.open(path / "pages.jsonl.gz", "wt", encoding="utf-8") as f:
         for i in indices:
             a = corpus.article(portal, i, 60)
             url = listed_url(a)
             f.write(json.dumps({
-                "kind": "page", "portal": portal, "url": url, "url_key": url_key(url, PORTALS[portal].id_param),
+                "kind": "page", "portal": portal, "url": url, "url_key": PORTALS[portal].url_key(url),
                 "fetched_url": url, "status": 200, "fetched_at": "2026-01-01T00:00:00+00:00",
                 "headers": {"Content-Type": "text/html; charset=utf-8"},
                 "body_b64": base64.b64encode(layout.render_article(a).encode()).decode(),

@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-from flows.cleaning.decode import Unusable, decode_html, looks_binary
+from flows.cleaning.decode import Unusable, decode_html, looks_binary, record_html
 from flows.cleaning.html import extract
 from flows.cleaning.text import Cleaned, clean_lines, require_article
 from spiders.dates import parse_vn_datetime
@@ -64,7 +64,10 @@ def _article(c: Cleaned, portal: Portal | None, url: str | None, extraction: str
 def clean_page(body: bytes, *, portal: Portal | None = None, url: str | None = None,
                content_type: str | None = None, listed_date: str | None = None) -> Article:
     """Raises Unusable(reason) for a page that cannot become an article."""
-    html = decode_html(body, content_type)
+    if content_type and "json" in content_type.lower() and portal and portal.listing.record_fields:
+        html = record_html(body, portal.listing.record_fields)
+    else:
+        html = decode_html(body, content_type)
     cleaned, how = extract(html, portal.article if portal else None,
                            date_formats=portal.date_formats if portal else (), noise_lines=_noise(portal),
                            page_date=parse_vn_datetime(listed_date))

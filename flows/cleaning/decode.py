@@ -38,3 +38,29 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
             if any(ord(c) > 127 for c in utf8):
                 text = utf8
     return unicodedata.normalize("NFC", text)
+
+
+def record_html(body: bytes, fields: dict) -> str:
+    """A JSON endpoint's article record (the `json` pagination kind: the portal's own API gives
+    the article, not a page) as the small page the family's selectors read:
+    `h1.title`, `div.date`, `div.lead`, `div.body`. The body field is HTML the API escaped once."""
+    import json
+    from html import escape, unescape
+
+    try:
+        record = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise Unusable("bad_record", "not a JSON record") from None
+    if not isinstance(record, dict):
+        raise Unusable("bad_record", "not a JSON object")
+
+    def value(name: str) -> str:
+        v = record.get(fields.get(name, ""))
+        return "" if v is None else str(v)
+
+    # The API marks titles up with `##` (PORTALS.md, SharePoint lists + JSON API).
+    title = value("title").strip().strip("#").strip()
+    return unicodedata.normalize("NFC", (
+        f"<html><body><article><h1 class='title'>{escape(title)}</h1>"
+        f"<div class='date'>{escape(value('date'))}</div><div class='lead'>{escape(value('lead'))}</div>"
+        f"<div class='body'>{unescape(value('body'))}</div></article></body></html>"))

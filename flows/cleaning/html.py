@@ -19,7 +19,7 @@ from flows.cleaning import rules
 from flows.cleaning.decode import Unusable
 from flows.cleaning.text import Cleaned, clean_lines, require_article
 from spiders.dates import parse_vn_datetime
-from spiders.portals.base import ArticleSelectors
+from spiders.definitions import ArticleSelectors
 
 BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "th", "pre",
           "figcaption", "div", "section", "article", "tr", "table")

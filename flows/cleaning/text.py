@@ -185,6 +185,7 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
     itself (text input has no markup to say which lines are captions)."""
     out = Cleaned(title=title, published_at=published_at, author=author, lead=lead, views=views,
                   captions=[normalize_line(c) for c in captions or []])
+    out.captions = [_strip_photo_credit(c, out) for c in out.captions]  # `... (Ảnh minh họa)`
     drop_lines = tuple(noise_lines) + rules.DROP_LINES
     lines: list[str] = []
     month_hint = None
