@@ -144,7 +144,7 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
     transaction (each chunk is judged against the warehouse and the chunks before it). Returns
     the batch's figures. `seen_at`: when the pages were first seen (now, unless reprocessing)."""
     manifest = batch.manifest
-    portal = get_portal(manifest["portal"])
+    portal = get_portal(manifest["portal"], manifest.get("definition_version", 1))  # as crawled
     result = BatchResult(batch.batch_id, portal.key)
     now = seen_at or datetime.now(timezone.utc)
     rows = _empty_rows()

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -112,6 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--portal", action="append", dest="portals", metavar="P")
     p.add_argument("--mirror", action="store_true", help="check against the bundled mirror instead")
     p.add_argument("--base-url", help="check --portal P on this host (same paths)")
+
+    p = sub.add_parser("add-portal", help="onboard a portal from one listing URL: its CMS family, or inferred selectors")
+    p.add_argument("url", help="one listing page of the portal (a mirror's http://127.0.0.1:PORT/<domain>/... too)")
+    p.add_argument("--key", required=True, help="the portal's key (lower-case letters, digits, _)")
+    p.add_argument("--name", help="its name (default: the page's <title>)")
+    p.add_argument("--province", help="the province it published under (default: from its name)")
+    p.add_argument("--province-current", help="the province since the 2025 merger (default: from --province)")
+    p.add_argument("--category", action="append", dest="categories", metavar="C",
+                   help="a category id as in its listing URLs (repeatable; default: from the site's menu)")
+    p.add_argument("--infer", action="store_true", help="infer every selector, even if a known family matches")
 
     p = sub.add_parser("reprocess", help="rebuild articles from the raw archive with the current cleaner, no network")
     p.add_argument("--portal", action="append", dest="portals", metavar="P",
@@ -388,6 +399,38 @@ def cmd_mirror(args) -> int:
     return 0
 
 
+def cmd_add_portal(args) -> int:
+    from spiders.onboard.errors import InferenceError
+    from spiders.onboard.propose import propose, redesign, write
+    from spiders.portals import PORTALS, portals_dir, read_portal
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", args.key):
+        raise UsageError(f"--key {args.key!r}: lower-case letters, digits and _ only, a letter first")
+    try:
+        if args.key in PORTALS:  # a redesign: the next version beside the old one
+            old = PORTALS[args.key]
+            proposal = redesign(args.url, old)
+            path = write(proposal, portals_dir(), old.version + 1)
+        else:
+            proposal = propose(args.url, args.key, name=args.name, province=args.province,
+                               province_current=args.province_current, categories=args.categories,
+                               infer=args.infer)
+            path = write(proposal, portals_dir())
+    except InferenceError as e:
+        print(f"provnews: cannot add {args.key}: {e}", file=sys.stderr)
+        return 3
+    portal = read_portal(path)  # what the spider will read: it must load
+    print(f"{proposal.how} {proposal.family}: {proposal.entries} entries on the listing page"
+          + (f", next page {proposal.next_url}" if proposal.next_url else ""))
+    for line in proposal.evidence:
+        print(f"  {line}")
+    for field, value in proposal.sample.items():
+        print(f"  sample article {field}: {value}")
+    print(f"wrote {path} ({portal.family.key}, categories {', '.join(portal.categories)}); "
+          f"edit it, then `provnews ingest --portal {portal.key}`")
+    return 0
+
+
 def cmd_portals(args) -> int:
     from spiders.portals import PORTALS
     print(f"{'portal':11} {'kind':9} {'province':12}    {'since 2025':12} {'family':22} {'status':9} domains")
@@ -414,7 +457,8 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
         handler = {"ingest": cmd_ingest, "backfill": lambda a: cmd_ingest(a, "backfill"),
                    "clean": cmd_clean, "sql": cmd_sql, "shell": cmd_shell, "mirror": cmd_mirror,
-                   "portals": cmd_portals, "reprocess": cmd_reprocess, "serve": cmd_serve, "check-portals": cmd_check_portals}
+                   "portals": cmd_portals, "reprocess": cmd_reprocess, "serve": cmd_serve, "check-portals": cmd_check_portals,
+                   "add-portal": cmd_add_portal}
         return handler[args.command](args)
     return _exit_status(run)
 

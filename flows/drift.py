@@ -60,6 +60,17 @@ def alerts(run: dict, history: list[dict], settings: DriftSettings = DEFAULTS) -
     return out
 
 
+def with_proposal(found: list[str], portal: str) -> list[str]:
+    """Selector drift names the command that proposes the portal's next definition version."""
+    from spiders.portals import PORTALS
+
+    p = PORTALS.get(portal)
+    if not found or p is None or found[0].startswith("crawl failed"):
+        return found
+    listing = f"https://{p.home}{p.listing.url.format(category=p.categories[0], page=1)}"
+    return found + [f"to propose a new definition: provnews add-portal {listing} --key {portal}"]
+
+
 def check(con, run_id: str, portal: str, settings: DriftSettings = DEFAULTS) -> list[str]:
     """Judge one portal's row of a run against its history, and store the alerts on the row."""
     cur = con.execute("SELECT * FROM crawl_runs WHERE portal = ? ORDER BY started_at DESC NULLS LAST", [portal])
@@ -69,6 +80,6 @@ def check(con, run_id: str, portal: str, settings: DriftSettings = DEFAULTS) -> 
     if run is None:
         return []
     history = [r for r in rows if r["run_id"] != run_id and r["status"] == "loaded"]
-    found = alerts(run, history, settings)
+    found = with_proposal(alerts(run, history, settings), portal)
     con.execute("UPDATE crawl_runs SET alerts = ? WHERE run_id = ? AND portal = ?", [found, run_id, portal])
     return found

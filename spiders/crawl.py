@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     finish = crawler.stats.get_value("finish_reason", "unknown")
     manifest = {
         "portal": args.portal,
+        "definition_version": SPIDERS[args.portal].portal.version,  # the load cleans with this one
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "finish_reason": finish,

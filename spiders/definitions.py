@@ -100,6 +100,10 @@ class Portal:
     noise_lines: tuple[tuple[str, str], ...] = ()
     kind: str = "portal"        # "portal" (a provincial web portal) or "newspaper"
     status: str = "modelled"    # one of STATUSES
+    # A redesign adds a version (`<key>.v2.toml`) instead of editing the old one: a batch is
+    # cleaned with the version it was crawled with, so older raw pages reprocess as before.
+    version: int = 1
+    valid_from: str | None = None  # the day the version replaced the one before (YYYY-MM-DD)
     notes: str = field(default="", compare=False)
     source: str = field(default="", compare=False)  # the file it was read from
 

@@ -40,6 +40,7 @@ def test_a_redesigned_portal_is_flagged_in_the_report_and_in_crawl_runs(mirror, 
     rep = report.portals["caobang"]
     assert rep.status == "loaded" and rep.fallback == rep.new > 0
     assert any("needed generic extraction" in a for a in rep.alerts)
+    assert rep.alerts[-1] == "to propose a new definition: provnews add-portal https://caobang.gov.vn/chinh-tri --key caobang"
     assert crawl_runs(tmp_path / "w.duckdb")[-1]["alerts"] == rep.alerts
 
 

@@ -34,3 +34,13 @@ def test_every_portal_knows_its_provinces_before_and_after_the_merger():
     assert PORTALS["vinhphuc"].province_current == "Phú Thọ"
     assert PORTALS["baobackan"].province_current == "Thái Nguyên"
     assert {p.kind for p in PORTALS.values()} == {"portal", "newspaper"}
+
+
+def test_the_provinces_after_the_merger_are_34_and_every_portal_agrees_with_them():
+    from spiders.provinces import CURRENT, province_in
+    assert len(CURRENT) == 63 and len(set(CURRENT.values())) == 34
+    for p in PORTALS.values():
+        assert CURRENT[p.province] == p.province_current, p.key
+    assert province_in("Cổng thông tin điện tử tỉnh Lai Châu") == "Lai Châu"
+    assert province_in("Cổng thông tin điện tử thành phố Cần Thơ") == "Cần Thơ"
+    assert province_in("Trang chủ") is None
