@@ -1,0 +1,3 @@
+"""`provnews add-portal`: a portal definition from one listing URL (`propose`), by its known CMS
+family (`recognise`) or inferred from the pages (`listing`, `article`); fetched politely (`fetch`)
+and written as TOML (`toml`)."""

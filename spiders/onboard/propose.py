@@ -21,7 +21,7 @@ from spiders.onboard.article import infer_article
 from spiders.onboard.errors import InferenceError
 from spiders.onboard.fetch import Fetcher
 from spiders.onboard.listing import infer_listing
-from spiders.onboard.recognise import recognise
+from spiders.onboard.recognise import listing_matches, match
 from spiders.onboard.toml import dumps
 from spiders.provinces import CURRENT, province_in
 
@@ -88,34 +88,32 @@ def propose(url: str, key: str, *, name: str | None = None, province: str | None
     head = {"key": key, "name": name, "province": province,
             "province_current": province_current or CURRENT.get(province, province), "domains": [site.domain]}
     if not infer:
-        match = _recognise(listing_html, url, article)
-        if match is not None:
-            return _from_family(match, head, site, url, listing_html, categories, pages)
+        known = _recognise(listing_html, url, article)
+        if known is not None:
+            return _from_family(known, head, site, url, listing_html, categories, pages)
     return _inferred(head, site, url, listing_html, article)
 
 
 # ---------------------------------------------------------------------- a known family
 
 def _recognise(listing_html: str, url: str, article):
-    """Try each family on the listing and on the first article its own link selector finds."""
-    from spiders.onboard.recognise import listing_matches
-
-    tried = {}
+    """Each family whose listing selectors find entries on the page is tried on the first
+    article its own link selector finds; the best match wins."""
+    matches = []
     for family in FAMILIES.values():
         if family.key == "generic" or not listing_matches(family, listing_html)[0]:
             continue
         first = None
         if family.listing.pagination != "json":
-            hrefs = Selector(text=listing_html).css(f"{family.listing.item} {family.listing.link.split('::')[0]}"
-                                                    "::attr(href)").getall()
-            first = urljoin(url, hrefs[0]) if hrefs else None
+            css = f"{family.listing.item} {family.listing.link.split('::')[0]}::attr(href)"
+            hrefs = Selector(text=listing_html).css(css).getall()
+            first = urljoin(url, hrefs[0].strip()) if hrefs else None
         try:
-            tried[family.key] = article(first) if first else None
-        except InferenceError:
-            tried[family.key] = None
-    candidates = {k: FAMILIES[k] for k in tried}
-    matches = [recognise({k: f}, listing_html, tried[k]) for k, f in candidates.items()]
-    matches = [m for m in matches if m is not None]
+            found = match(family, listing_html, article(first) if first else None)
+        except InferenceError:  # its article could not be fetched: not this family's evidence
+            found = None
+        if found is not None:
+            matches.append(found)
     return max(matches, key=lambda m: m.score) if matches else None
 
 

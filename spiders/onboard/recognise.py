@@ -57,21 +57,14 @@ def article_fields(family: Family, html: str) -> list[str]:
     return found
 
 
-def recognise(families: dict[str, Family], listing_html: str, article_html: str | None) -> Match | None:
-    """The family the pages are built on, or None. A family must find listing entries (or its
-    script's request) and, on the article, at least its region, title and date."""
-    best = None
-    for family in families.values():
-        if family.key == "generic":
-            continue
-        entries, evidence = listing_matches(family, listing_html)
-        if not entries:
-            continue
-        fields_found = article_fields(family, article_html) if article_html else []
-        if family.listing.pagination != "json" and not {"region", "title", "date"} <= set(fields_found):
-            continue
-        match = Match(family, entries, fields_found, evidence + (
-            [f"the article's {', '.join(fields_found)} match its selectors"] if fields_found else []))
-        if best is None or match.score > best.score:
-            best = match
-    return best
+def match(family: Family, listing_html: str, article_html: str | None) -> Match | None:
+    """Whether the pages are built on `family`: its selectors must find listing entries (or its
+    script's request) and, on the article, at least the region, title and date."""
+    entries, evidence = listing_matches(family, listing_html)
+    if not entries:
+        return None
+    fields_found = article_fields(family, article_html) if article_html else []
+    if family.listing.pagination != "json" and not {"region", "title", "date"} <= set(fields_found):
+        return None
+    return Match(family, entries, fields_found, evidence + (
+        [f"the article's {', '.join(fields_found)} match its selectors"] if fields_found else []))
