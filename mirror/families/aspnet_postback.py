@@ -25,7 +25,7 @@ import re
 import zlib
 from html import escape
 
-from mirror.families.base import FamilyLayout, page, related
+from mirror.families.base import FamilyLayout, page, page_window, related
 from mirror.site import Site
 
 _ARTICLE_RX = re.compile(r"/vi/([\w-]+)/(?:[\w-]*-)?(\d+)")
@@ -138,7 +138,7 @@ class Layout(FamilyLayout):
         links = []
         if page_no > 1:
             links.append(f"<a id='{self._client(c)}_lkPrev2' href=\"{self._postback(c + '$lkPrev2')}\">« Trước</a>")
-        for n in range(max(1, page_no - 2), min(pages, page_no + 2) + 1):
+        for n in page_window(page_no, pages):
             links.append(f"<span class='current'>{n}</span>" if n == page_no else
                          f"<a href=\"{self._postback(c + '$pager', f'Page${n}')}\">{n}</a>")
         # The last page: ASP.NET renders the disabled LinkButton without an href.

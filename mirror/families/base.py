@@ -35,6 +35,11 @@ def figure(caption: str) -> str:
             f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
+def page_window(page_no: int, pages: int, around: int = 2) -> range:
+    """The page numbers a pager shows around the current page, as most CMSs print them."""
+    return range(max(1, page_no - around), min(pages, page_no + around) + 1)
+
+
 def related(heading: str, titles: list[str], css: str = "related") -> str:
     items = "".join(f"<li><a href='#'>{escape(t)}</a></li>" for t in titles)
     return f"<div class='{css}'><h3>{escape(heading)}</h3><ul>{items}</ul></div>"

@@ -22,7 +22,7 @@ import zlib
 from datetime import datetime
 from html import escape
 
-from mirror.families.base import FamilyLayout, page, related
+from mirror.families.base import FamilyLayout, page, page_window, related
 from mirror.site import VN_TZ, Site
 
 _ARTICLE_RX = re.compile(r"/vi/bai-viet/(?:[\w-]*-)?(\d+)")
@@ -85,7 +85,7 @@ class Layout(FamilyLayout):
                 f" rel='prev' aria-label='« Previous'>‹</a></li>" if page_no > 1 else
                 "<li class='page-item disabled' aria-disabled='true'><span class='page-link'>‹</span></li>")
         items.append(prev)
-        for n in range(max(1, page_no - 2), min(pages, page_no + 2) + 1):
+        for n in page_window(page_no, pages):
             items.append(f"<li class='page-item active' aria-current='page'><span class='page-link'>{n}</span></li>"
                          if n == page_no else
                          f"<li class='page-item'><a class='page-link' href='{prefix}{self.listing_path(cat, n)}'>{n}</a></li>")

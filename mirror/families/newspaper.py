@@ -24,7 +24,7 @@ import re
 import zlib
 from html import escape
 
-from mirror.families.base import FamilyLayout, page
+from mirror.families.base import FamilyLayout, page, page_window
 from mirror.site import Site
 
 _ARTICLE_RX = re.compile(r"/[\w-]*-post(\d+)\.html")
@@ -89,7 +89,7 @@ class Layout(FamilyLayout):
         if entries and pages > 1:
             links = [f"<span class='current'>{n}</span>" if n == page_no else
                      f"<a class='page' href='{prefix}{self.listing_path(cat, n)}'>{n}</a>"
-                     for n in range(max(1, page_no - 2), min(pages, page_no + 2) + 1)]
+                     for n in page_window(page_no, pages)]
             if page_no < pages:
                 links.append(f"<a class='next' href='{prefix}{self.listing_path(cat, page_no + 1)}'>Trang sau</a>")
             pager = f"<div class='pagination'>{' '.join(links)}</div>"

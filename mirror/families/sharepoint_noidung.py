@@ -29,7 +29,7 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
-from mirror.families.base import SHARE_LINE, FamilyLayout, page, related
+from mirror.families.base import FamilyLayout, SHARE_LINE, page, page_window, related
 from mirror.site import VN_TZ, Site
 
 DETAIL = "/noidung/tintuc/Pages/chi-tiet-tin-tuc.aspx"
@@ -128,7 +128,7 @@ class Layout(FamilyLayout):
                 + (f"<div class='mota-tin'>{escape(lead)}</div>" if lead else "") + "</div>")
         links = []
         if entries:
-            for n in range(max(1, page_no - 2), min(pages, page_no + 2) + 1):
+            for n in page_window(page_no, pages):
                 links.append(f"<span class='current'>{n}</span>" if n == page_no else
                              f"<a href='{prefix}{self.listing_path(cat, n)}'>{n}</a>")
             if page_no < pages:

@@ -18,7 +18,7 @@ from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
-from mirror.families.base import SHARE_LINE, FamilyLayout, page
+from mirror.families.base import FamilyLayout, SHARE_LINE, page, page_window
 from mirror.site import Site
 
 _CATEGORY_RX = re.compile(r"/portal/Pages/([\w-]+)\.aspx")
@@ -82,7 +82,7 @@ class Layout(FamilyLayout):
         if entries:
             links = [f"<span class='tandan-span-page-current'>{n}</span>" if n == page_no else
                      f"<a href='{prefix}{self.listing_path(cat, n)}'>{n}</a>"
-                     for n in range(max(1, page_no - 2), min(pages, page_no + 2) + 1)]
+                     for n in page_window(page_no, pages)]
             if page_no < pages:
                 links.append(f"<a href='{prefix}{self.listing_path(cat, page_no + 1)}'>›</a>")
                 links.append(f"<a href='{prefix}{self.listing_path(cat, pages)}'>»</a>")

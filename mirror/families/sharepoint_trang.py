@@ -14,7 +14,7 @@ import zlib
 from html import escape
 from urllib.parse import quote
 
-from mirror.families.base import SHARE_LINE, FamilyLayout, page, related
+from mirror.families.base import FamilyLayout, SHARE_LINE, page, page_window, related
 from mirror.site import Site
 
 _CATEGORY_RX = re.compile(r"/Trang/([\w-]+)\.aspx", re.I)
@@ -76,7 +76,7 @@ class Layout(FamilyLayout):
         if entries:
             links = [f"<span class='TrangHienTai'>{n}</span>" if n == page_no else
                      f"<a href='{prefix}{self.listing_path(cat, n)}'>{n}</a>"
-                     for n in range(max(1, page_no - 2), min(pages, page_no + 2) + 1)]
+                     for n in page_window(page_no, pages)]
             if page_no < pages:
                 links.append(f"<a class='TrangSau' href='{prefix}{self.listing_path(cat, page_no + 1)}'>Sau »</a>")
             pager = f"<div class='PhanTrang'>{' '.join(links)}</div>"
