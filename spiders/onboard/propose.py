@@ -22,6 +22,7 @@ from spiders.onboard.errors import InferenceError
 from spiders.onboard.fetch import Fetcher
 from spiders.onboard.listing import infer_listing
 from spiders.onboard.recognise import listing_matches, match
+from spiders.onboard.script import script_request
 from spiders.onboard.toml import dumps
 from spiders.provinces import CURRENT, province_in
 
@@ -216,6 +217,12 @@ def _inferred(head: dict, site: Site, url: str, html: str, article) -> Proposal:
         listing["next_page"] = guess.next_page
         if guess.form:
             listing["form"] = guess.form
+    elif (request := script_request(html)) is not None:  # page links that only run a script
+        listing.update(pagination="fragment", endpoint=site.path(urljoin(url, request.endpoint)),
+                       method=request.method, params=request.params, script_params=request.script_params,
+                       page_size=request.page_size or len(guess.entries))
+        guess.evidence.append(f"pages >= 2 by the request the page's script makes: {request.method} "
+                              f"{listing['endpoint']} with {', '.join(request.params)}")
     else:
         listing["next_page"] = ".provnews-no-next-page"  # one page: nothing pages on
     selectors = {k: v for k, v in vars(art.selectors).items() if v not in (None, (), "")}
