@@ -15,7 +15,7 @@ from scrapy.crawler import CrawlerProcess
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from spiders.crawl import LOOPBACK_SETTINGS  # noqa: E402
+from spiders.portal_spider import LOOPBACK_SETTINGS  # noqa: E402
 
 
 class BareSpider(scrapy.Spider):

@@ -46,6 +46,8 @@ def pages(per_portal: int):
     size = max(per_portal * 2, corpus.DEFAULT_ARTICLES_PER_PORTAL)
     for key in corpus.PORTAL_ORDER:
         layout = layout_for(key, size)
+        if layout.serves_records:  # an API's JSON records: no HTML page for either extractor
+            continue
         n = 0
         for i in range(size):
             a = corpus.article(key, i, size)

@@ -120,8 +120,9 @@ def bare_fetch(workdir: Path, batches: Path) -> dict:
     started = time.monotonic()
     pages = 0
     for batch in sorted(batches.iterdir()):
+        # Pages the crawl fetched (an API's records came with their listing: no page of their own).
         urls = [json.loads(line)["fetched_url"] for line in gzip.open(batch / "pages.jsonl.gz", "rt")
-                if '"kind": "page"' in line]
+                if '"kind": "page"' in line and "application/json" not in line]
         pages += len(urls)
         url_file = workdir / f"{batch.name}.urls"
         url_file.write_text("\n".join(urls))

@@ -29,6 +29,7 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import batches, drift, runlock, staging
 from mirror.server import mirror_started
@@ -45,6 +46,10 @@ CRAWL_KILL_SECONDS = CLOSESPIDER_TIMEOUT + 600
 SEARCH_REBUILD_SECONDS = 1800
 # A failed crawl (the portal down, the child killed) is tried again after these pauses.
 CRAWL_RETRY_DELAYS = [int(s) for s in os.environ.get("PROVNEWS_CRAWL_RETRY_DELAYS", "30,120").split(",") if s]
+# Crawls at once, each a child process of about 70 MB. Live crawls mostly wait on politeness, so
+# several share a machine well; unbounded (Prefect's default), a run of hundreds of portals would
+# start hundreds of processes at once. The rest wait their turn.
+CONCURRENT_CRAWLS = int(os.environ.get("PROVNEWS_CONCURRENT_CRAWLS") or 8)
 
 PortalKey = Literal[tuple(PORTALS)]  # a drop-down in the Prefect UI's Run form
 
@@ -355,7 +360,8 @@ def _finish(report: RunReport) -> RunReport:
     return report
 
 
-@flow(name="ingest", flow_run_name=_run_name, log_prints=True)
+@flow(name="ingest", flow_run_name=_run_name, log_prints=True,
+      task_runner=ThreadPoolTaskRunner(max_workers=CONCURRENT_CRAWLS))
 def ingest(portals: list[PortalKey] | None = None, since: date | None = None, mirror: bool = False,
            mirror_url: str | None = None, base_url: str | None = None, db_path: str | None = None,
            mirror_size: int = 200) -> RunReport:
@@ -374,7 +380,8 @@ def ingest(portals: list[PortalKey] | None = None, since: date | None = None, mi
                               db_path=db_path, mirror_size=mirror_size))
 
 
-@flow(name="backfill", flow_run_name=_run_name, log_prints=True)
+@flow(name="backfill", flow_run_name=_run_name, log_prints=True,
+      task_runner=ThreadPoolTaskRunner(max_workers=CONCURRENT_CRAWLS))
 def backfill(since: date, portals: list[PortalKey] | None = None, until: date | None = None,
              mirror: bool = False, mirror_url: str | None = None, base_url: str | None = None,
              db_path: str | None = None, mirror_size: int = 200) -> RunReport:
