@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import re
 from datetime import date, datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -23,7 +21,7 @@ from spiders.dates import parse_day, parse_vn_datetime
 from spiders.items import PageItem, RejectItem
 from spiders.middlewares import OffsiteRequest
 from spiders.portals import PORTALS, Portal
-from spiders.urls import Scope, scope_for
+from spiders.urls import Scope, is_loopback, scope_for
 
 # Loopback targets (the mirror) need no politeness: it is our own server on this machine.
 LOOPBACK_SETTINGS = {"DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "CONCURRENT_REQUESTS": 32}
@@ -47,7 +45,7 @@ class PortalSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # A loopback target (the mirror) is our own server on this machine: no politeness
         # delay. Here, not in the runner, so that `scrapy crawl` gets it too; `-s` still wins.
-        if _is_loopback(kwargs.get("mirror_url") or kwargs.get("base_url")):
+        if is_loopback(kwargs.get("mirror_url") or kwargs.get("base_url")):
             crawler.settings.setdict(LOOPBACK_SETTINGS, priority="spider")
         return spider
 
@@ -357,14 +355,6 @@ def classify_failure(failure) -> tuple[str, int | None]:
     if failure.check(ResponseFailed, ResponseNeverReceived):  # reset, or closed mid-body
         return "connection_lost", None
     return failure.type.__name__.lower(), None
-
-
-def _is_loopback(url: str | None) -> bool:
-    host = (urlsplit(url).hostname or "") if url else ""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _spider_class(portal: Portal) -> type[PortalSpider]:

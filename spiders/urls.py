@@ -6,6 +6,7 @@ portal it may redirect to), wherever those domains are served from (live, or the
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -109,3 +110,12 @@ def scope_for(domains: tuple[str, ...], mirror_url: str | None = None,
     if base_url:
         roots[0] = (domains[0], base_url.rstrip("/"))
     return Scope(tuple(roots))
+
+
+def is_loopback(url: str | None) -> bool:
+    """A URL on this machine (the mirror): no politeness owed to our own server."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -17,7 +17,6 @@ from mirror.faults import FAULTS, FaultProxy
 from mirror.families import layout_for, listed_url
 from mirror.server import Mirror
 from spiders.portals import PORTALS
-from spiders.urls import url_key
 
 PORTAL, SIZE = "hatinh", 60
 # Tight bounds, so that the cases that must hit them do so quickly.

@@ -12,7 +12,6 @@ from mirror import corpus
 from mirror.families import listed_url
 from mirror.server import Mirror
 from spiders.portals import PORTALS
-from spiders.urls import url_key
 from tests.conftest import run_cli
 from warehouse import db
 

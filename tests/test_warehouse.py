@@ -11,7 +11,6 @@ from flows import batches, staging
 from mirror import corpus
 from mirror.families import layout_for, listed_url
 from spiders.portals import PORTALS
-from spiders.urls import url_key
 from warehouse import db
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from html import escape, unescape
 
 from w3lib.encoding import html_to_unicode
 
@@ -44,9 +46,6 @@ def record_html(body: bytes, fields: dict) -> str:
     """A JSON endpoint's article record (the `json` pagination kind: the portal's own API gives
     the article, not a page) as the small page the family's selectors read:
     `h1.title`, `div.date`, `div.lead`, `div.body`. The body field is HTML the API escaped once."""
-    import json
-    from html import escape, unescape
-
     try:
         record = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):

@@ -13,8 +13,6 @@ from html import escape
 
 from mirror.site import Entry, Site
 
-WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-
 # Text pasted from MS Word before an article, as real bodies open with it (PORTALS.md section 4).
 WORD_STYLES = ("Normal 0 false false false MicrosoftInternetExplorer4 /* Style Definitions */ "
                'table.MsoNormalTable {mso-style-name:"Table Normal"; mso-tstyle-rowband-size:0; '

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import zlib
-from datetime import datetime
 from html import escape
 from urllib.parse import quote
 

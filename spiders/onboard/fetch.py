@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flows.cleaning.decode import Unusable, decode_html
 from spiders import settings
 from spiders.onboard.errors import InferenceError
+from spiders.urls import is_loopback
 
 TIMEOUT = 30
 
@@ -30,7 +31,7 @@ class Fetcher:
         if not self._allowed(url):
             raise InferenceError(f"robots.txt forbids {url}")
         wait = self._last + self.delay - time.monotonic()
-        if wait > 0 and not _loopback(url):
+        if wait > 0 and not is_loopback(url):
             time.sleep(wait)
         self.requests += 1
         request = urllib.request.Request(url, headers={"User-Agent": settings.USER_AGENT})
@@ -59,8 +60,3 @@ class Fetcher:
                 parser.allow_all = True  # no robots.txt to be had: as Scrapy, allowed
             self._robots[root] = parser
         return self._robots[root].can_fetch(settings.USER_AGENT, url)
-
-
-def _loopback(url: str) -> bool:
-    from spiders.portal_spider import _is_loopback
-    return _is_loopback(url)

@@ -25,6 +25,7 @@ from spiders.onboard.recognise import listing_matches, match
 from spiders.onboard.script import script_request
 from spiders.onboard.toml import dumps
 from spiders.provinces import CURRENT, province_in
+from spiders.urls import is_loopback
 
 ARTICLE_SAMPLES = 3  # article pages fetched to infer (or check) the article selectors
 MAX_MENU_CATEGORIES = 12
@@ -44,8 +45,7 @@ class Site:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InferenceError(f"not a web address: {url}")
         first = parts.path.lstrip("/").split("/")[0]
-        from spiders.portal_spider import _is_loopback
-        if _is_loopback(url) and "." in first:  # the mirror serves each domain under its name
+        if is_loopback(url) and "." in first:  # the mirror serves each domain under its name
             return cls(f"{parts.scheme}://{parts.netloc}/{first}", first)
         host = parts.hostname.lower()
         return cls(f"{parts.scheme}://{parts.netloc}", host[4:] if host.startswith("www.") else host)
