@@ -51,12 +51,12 @@ class BatchResult:
         return sum(self.rejects.values())
 
 
-def _in_warehouse(con, column: str, table: str, values: list[str]) -> dict[str, str]:
-    """{value: article_id} for the values the warehouse has."""
+def in_warehouse(con, column: str, table: str, values: list[str], column_out: str = "article_id") -> dict[str, str]:
+    """{value: its row's column_out} for the values of `column` the warehouse has."""
     if not values:
         return {}
     with _registered(con, "wanted_values", pa.table({"value": pa.array(values, pa.string())})):
-        return dict(con.execute(f"SELECT {column}, article_id FROM {table} "
+        return dict(con.execute(f"SELECT {column}, {column_out} FROM {table} "
                                 f"WHERE {column} IN (SELECT value FROM wanted_values)").fetchall())
 
 
@@ -112,6 +112,17 @@ def add_candidates(con, index: NearDuplicateIndex, signatures: np.ndarray, finge
     index.insert_stored(rows, postings, boilerplate)
 
 
+def add_texts(con, index: NearDuplicateIndex, wanted: set[str]) -> None:
+    """Give `index` the 5-gram sets of the stored articles it will compare exactly: one query
+    for the few candidates that need it (NearDuplicateIndex.to_compare)."""
+    if not wanted:
+        return
+    with _registered(con, "compared", pa.table({"article_id": pa.array(sorted(wanted), pa.string())})):
+        rows = con.execute("SELECT article_id, lead, body FROM articles "
+                           "WHERE article_id IN (SELECT article_id FROM compared)").fetchall()
+    index.set_texts({aid: index.shingle_set(sentences(f"{lead or ''}\n{body}")) for aid, lead, body in rows})
+
+
 def fill_missing_bands(con) -> int:
     """Band keys for articles stored before `article_bands` existed (schema version 6), once:
     a warehouse with signatures and no band keys is one from before."""
@@ -160,7 +171,7 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
                f"the crawl stopped at PROVNEWS_CRAWL_TIMEOUT after {manifest['requests']} requests; "
                "the next crawl walks on past what it knows to fetch the rest")
     fill_missing_bands(con)
-    known = _in_warehouse(con, "url_key", "article_urls", batch.url_keys())
+    known = in_warehouse(con, "url_key", "article_urls", batch.url_keys())
     fields = []  # (title?, date?, author?, body length) of each new article, for `coverage`
     # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
     records = batch.records()
@@ -183,7 +194,7 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
             cleaned.append((rec["url_key"], art, content_hash(art.lead, art.body)))
-        reroots = dedupe_chunk(con, cleaned, rows, result, portal.key, run_id, batch.batch_id, now)
+        reroots = dedupe_chunk(con, cleaned, rows, result, run_id, batch.batch_id, now)
         fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
                       for a in rows["articles"])
         loader.insert_rows(con, rows, reroots)
@@ -192,11 +203,14 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
     return result
 
 
-def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchResult, portal: str,
-                  run_id: str, batch_id: str, now: datetime) -> list[tuple[str, str, float]]:
-    """Judge a chunk's cleaned articles against the warehouse (and each other) and fill `rows`.
-    Returns the near-duplicate groups the chunk re-roots."""
-    originals = _in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
+def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchResult, run_id: str,
+                 batch_id: str, now: datetime, imported_from: dict[str, str] | None = None
+                 ) -> list[tuple[str, str, float]]:
+    """Judge a chunk's cleaned articles, (url_key, Article, content hash) each, against the
+    warehouse (and each other) and fill `rows`. `imported_from`: url_key -> the archive an
+    imported article came from. Returns the near-duplicate groups the chunk re-roots."""
+    imported_from = imported_from or {}
+    originals = in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
     # Earliest first, so that within a chunk the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
     index = NearDuplicateIndex()
@@ -204,9 +218,11 @@ def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchR
               if digest not in originals}
     signatures = {key: index.signature(f) for key, f in folded.items()}
     fingerprints = {key: index.fingerprints(f) for key, f in folded.items()}
+    shingle_sets = {key: index.shingle_set(f) for key, f in folded.items()}
     if signatures:
         add_candidates(con, index, np.stack([m.hashvalues for m in signatures.values()]),
                        set().union(*fingerprints.values()))
+        add_texts(con, index, set().union(*(index.to_compare(signatures[k], fingerprints[k]) for k in signatures)))
     reroots: list[tuple[str, str, float]] = []
     by_id: dict[str, dict] = {}
     for key, art, digest in cleaned:
@@ -220,23 +236,23 @@ def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchR
             result.new += 1
             result.fallback += art.extraction == "fallback"
             published = datetime.fromisoformat(art.published_at) if art.published_at else None
-            mh, fps = signatures[key], fingerprints[key]
-            verdict = index.judge(mh, fps, published)
+            mh, fps, shingles = signatures[key], fingerprints[key], shingle_sets[key]
+            verdict = index.judge(mh, fps, published, shingles)
             if verdict.reroot:
                 reroots.append((verdict.reroot, aid, verdict.similarity))
                 for row in by_id.values():  # rows of this chunk not yet in the warehouse
                     if verdict.reroot in (row["article_id"], row["duplicate_of"]):
                         row["duplicate_of"], row["similarity"] = aid, row["similarity"] or verdict.similarity
             result.near_duplicates += verdict.duplicate_of is not None
-            index.add(aid, mh, fps, published, verdict)
+            index.add(aid, mh, fps, published, verdict, shingles)
             row = dict(
-                article_id=aid, portal=portal, province=art.province, province_current=art.province_current,
+                article_id=aid, portal=art.portal, province=art.province, province_current=art.province_current,
                 url=url, title=art.title, published_at=published,
                 author=art.author, lead=art.lead, body=art.body, captions=art.captions, views=art.views,
                 extraction=art.extraction, content_hash=digest, duplicate_of=verdict.duplicate_of,
                 # A new original (reroot) has no similarity: the old original takes it.
                 similarity=None if verdict.reroot else verdict.similarity, first_seen_at=now, run_id=run_id,
-                batch_id=batch_id)
+                batch_id=batch_id, imported_from=imported_from.get(key))
             by_id[aid] = row
             rows["articles"].append(row)
             rows["article_removals"].extend(
@@ -251,7 +267,7 @@ def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchR
             rows["article_overlaps"].extend(dict(article_id=min(aid, other), other_article_id=max(aid, other),
                                                  shared_passages=n, overlap=share)
                                             for other, n, share in verdict.overlaps)
-        rows["article_urls"].append(dict(url_key=key, url=url, article_id=aid, portal=portal,
+        rows["article_urls"].append(dict(url_key=key, url=url, article_id=aid, portal=art.portal,
                                          first_seen_at=now, run_id=run_id))
     return reroots
 

@@ -124,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a category id as in its listing URLs (repeatable; default: from the site's menu)")
     p.add_argument("--infer", action="store_true", help="infer every selector, even if a known family matches")
 
+    p = sub.add_parser("import", help="load another crawler's archive (.jsonl or .csv, one article per record)")
+    p.add_argument("file", type=Path, help="records with url, and title, published_at, author, body or html, source")
+    p.add_argument("--source", help="where the records came from, for those without a source (default: the file's name)")
+
     p = sub.add_parser("reprocess", help="rebuild articles from the raw archive with the current cleaner, no network")
     p.add_argument("--portal", action="append", dest="portals", metavar="P",
                    help="portal key (repeatable; default: all)")
@@ -307,6 +311,40 @@ def cmd_clean(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from flows import importing, runlock
+    from warehouse import db, search
+
+    suffix = args.file.suffix.lower()
+    if suffix not in importing.FORMATS:
+        raise UsageError(f"{args.file}: import reads .jsonl (one JSON object a line) or .csv, "
+                         f"not {suffix or 'a file without extension'}")
+    if not args.file.is_file():
+        raise UsageError(f"no such file: {args.file}")
+    db_file = db.db_path(args.db)
+    console = Console(stderr=True)
+    with runlock.run_lock(db_file), Progress("import", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                                            console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task("import", total=args.file.stat().st_size)
+        with contextlib.closing(db.connect(db_file)) as con:
+            result = importing.import_file(con, args.file, args.source, progress=lambda done: bar.update(task, completed=done))
+        problem = search.rebuild_in_child(db_file) if result.new else None
+    if problem:
+        print(f"provnews: full-text index not rebuilt ({problem}); the next load rebuilds it", file=sys.stderr)
+    rejected = sum(result.rejects.values())
+    print(f"imported {args.file}: {result.records} records, {result.new} new articles "
+          f"({result.near_duplicates} near-duplicates of others), {result.duplicates} exact copies of stored "
+          f"articles, {result.already_known} already in the warehouse, {rejected} rejected")
+    for line, why in result.rejected_lines:
+        print(f"  line {line}: {why}")
+    if rejected > len(result.rejected_lines):
+        print(f"  ... all of them: provnews sql \"SELECT line, reason, detail FROM rejects WHERE run_id = '{result.run_id}'\"")
+    return 0
+
+
 def _open_for_analysts(path):
     """The warehouse as `warehouse.analyst` opens it; an unusable file is a usage error."""
     import duckdb
@@ -458,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = {"ingest": cmd_ingest, "backfill": lambda a: cmd_ingest(a, "backfill"),
                    "clean": cmd_clean, "sql": cmd_sql, "shell": cmd_shell, "mirror": cmd_mirror,
                    "portals": cmd_portals, "reprocess": cmd_reprocess, "serve": cmd_serve, "check-portals": cmd_check_portals,
-                   "add-portal": cmd_add_portal}
+                   "add-portal": cmd_add_portal, "import": cmd_import}
         return handler[args.command](args)
     return _exit_status(run)
 

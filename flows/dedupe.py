@@ -4,10 +4,18 @@
 - Exact copies share `content_hash`: a hash of lead + body after folding what differs between
   copies of one text (Unicode form, tone-mark placement `hoà`/`hòa`, case, punctuation,
   spacing). The stored text stays as published.
-- Near-duplicates (a changed lead, another byline, a trimmed ending): MinHash of word 5-grams,
-  found through LSH (datasketch's MinHash and banding; the band keys are stored in the
-  warehouse), so each new article costs about the same whatever the warehouse holds. A near-duplicate keeps its row and points at the earliest-published article of its
-  group (`duplicate_of`, with the estimated Jaccard `similarity`).
+- Near-duplicates, as outlets republish: a copy keeps most of the shorter text but trims it,
+  edits its lead, adds an outlet credit (`VOV.VN -`, `Theo TTXVN`). On real copies the word
+  5-gram Jaccard similarity is only 0.40-0.53 while containment (the share of the shorter
+  text's 5-grams found in the longer) is 0.79-0.89; two outlets' own reports of one event score
+  containment under 0.3 (PORTALS.md section 6; seeds 000 and 002, which share their closing
+  paragraphs, 0.24). So the measure is containment, exact, against a threshold between the two
+  (`near_duplicate_containment`, 0.6; README "De-duplication" says how it was chosen).
+  Candidates come cheaply and sub-linearly: MinHash of word 5-grams banded for a low Jaccard
+  (LSH band keys stored in the warehouse), and shared passages; only those with an estimated
+  Jaccard of `check_jaccard` or a shared passage or two are compared exactly. A near-duplicate
+  keeps its row and points at the earliest-published article of its group (`duplicate_of`,
+  with the containment as `similarity`).
 - Shared passages (syndicated paragraphs in otherwise different stories, seeds 000 and 002):
   fingerprints of each two consecutive sentences; articles sharing any are recorded in
   `article_overlaps` with the share of their passages in common.
@@ -41,10 +49,22 @@ MINHASH_SCHEME = "affine32"
 class DedupeSettings:
     """Named thresholds; the defaults are what the mirror's ground truth was scored with."""
 
-    near_duplicate_jaccard: float = 0.5  # estimated Jaccard of word 5-grams: copies score 0.78+
+    # A near-duplicate: containment of word 5-grams (exact) at least this; real copies score
+    # 0.79+, two outlets' reports of one event under 0.3.
+    near_duplicate_containment: float = 0.6
+    # Where the shorter text has fewer 5-grams than this, a few shared phrases would make a high
+    # containment: such a pair needs an exact Jaccard of near_duplicate_jaccard instead.
+    containment_min_shingles: int = 30
+    near_duplicate_jaccard: float = 0.5
+    # The LSH bands are laid out for this estimated Jaccard (32 bands of 4): lower, the false
+    # candidates of Vietnamese news, whose unrelated articles share stock phrases (seeds: 0.02),
+    # grow with the warehouse; partial copies below it are found by their shared passages.
+    candidate_jaccard: float = 0.4
+    check_jaccard: float = 0.15          # texts are compared exactly from this estimate up
     shingle_words: int = 5
     num_perm: int = 128
     passage_min_chars: int = 80          # a passage (two consecutive sentences) at least this long
+    compare_min_passages: int = 1        # texts sharing a passage are compared exactly
     overlap_min_passages: int = 2        # record a pair sharing at least this many passages (one
     overlap_min_share: float = 0.05      # can be a stock phrase) and this share of the shorter one's
     passage_max_articles: int = 20       # a passage in more articles than this is boilerplate
@@ -118,7 +138,8 @@ def shingle_hashes(folded: list[str], n: int) -> list[int]:
 @functools.cache
 def lsh_parameters(threshold: float, num_perm: int) -> tuple[int, int]:
     """Bands and rows per band for a Jaccard threshold: datasketch's choice, which weighs false
-    positives and false negatives alike (25 bands of 5 at 0.5 and 128)."""
+    positives and false negatives alike (32 bands of 4 at 0.4 and 128: a pair at Jaccard 0.5
+    shares a band with probability 0.87, at 0.4 with 0.56, at 0.02 with 5e-6)."""
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 
@@ -139,6 +160,19 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     for i in range(rows):
         keys = keys * _BAND_PRIME + values[:, :, i]  # wraps modulo 2**64, as a hash should
     return keys.view(np.int64)
+
+
+def shingle_set(folded: list[str], n: int) -> np.ndarray:
+    """The text's distinct word n-gram hashes, sorted: what containment is computed on."""
+    return np.unique(np.array(shingle_hashes(folded, n), dtype=np.uint32))
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(containment, Jaccard) of two `shingle_set`s: shared n-grams over the smaller set's, and
+    over the union."""
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    smaller = min(len(a), len(b))
+    return (shared / smaller if smaller else 0.0), shared / max(len(a) + len(b) - shared, 1)
 
 
 def passage_fingerprints(folded: list[str], min_chars: int) -> set[int]:
@@ -168,16 +202,17 @@ class _Entry:
     published: datetime | None
     root: str
     passages: int
+    shingles: np.ndarray | None = None  # `shingle_set`, once the article is to be compared exactly
 
 
 class NearDuplicateIndex:
     """MinHash LSH over a set of articles, plus passage fingerprints. Load it with `from_rows`
-    (the stored articles a chunk of new ones can meet), ask `judge` for each new article, then
-    `add` it."""
+    (the stored articles a chunk of new ones can meet), give the texts of those `to_compare`
+    asks for (`set_texts`), then ask `judge` for each new article, and `add` it."""
 
     def __init__(self, settings: DedupeSettings = DEFAULTS):
         self.settings = settings
-        self.bands, self.rows = lsh_parameters(settings.near_duplicate_jaccard, settings.num_perm)
+        self.bands, self.rows = lsh_parameters(settings.candidate_jaccard, settings.num_perm)
         self.buckets: dict[int, list[str]] = {}  # LSH band key -> articles
         self.entries: dict[str, _Entry] = {}
         self.groups: dict[str, list[str]] = {}  # original -> its near-duplicates
@@ -197,6 +232,9 @@ class NearDuplicateIndex:
 
     def fingerprints(self, folded: list[str]) -> set[int]:
         return passage_fingerprints(folded, self.settings.passage_min_chars)
+
+    def shingle_set(self, folded: list[str]) -> np.ndarray:
+        return shingle_set(folded, self.settings.shingle_words)
 
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:
         return band_keys(signatures, self.bands, self.rows)
@@ -242,37 +280,74 @@ class NearDuplicateIndex:
     def root(self, aid: str) -> str:
         return self.entries[aid].root
 
-    def judge(self, mh: MinHash, fingerprints: set[int], published: datetime | None) -> Verdict:
+    def shared_passages(self, fingerprints: set[int]) -> Counter[str]:
+        shared: Counter[str] = Counter()
+        for fp in fingerprints:
+            posting = self.passages.get(fp)
+            if posting and len(posting) <= self.settings.passage_max_articles and fp not in self.boilerplate:
+                shared.update(posting)
+        return shared
+
+    def _worth_comparing(self, mh: MinHash, shared: Counter[str]) -> list[str]:
+        """Candidates whose texts are compared exactly: an estimated Jaccard of `check_jaccard`
+        or more, or a passage in common (a short partial copy of a long text scores a low
+        Jaccard, and may keep only one passage whole)."""
+        out = [aid for aid, n in shared.items() if n >= self.settings.compare_min_passages]
+        for candidate in self.candidates(mh) - set(out):
+            signature = self.entries[candidate].signature
+            if float(np.mean(signature == mh.hashvalues)) >= self.settings.check_jaccard:
+                out.append(candidate)
+        return out
+
+    def to_compare(self, mh: MinHash, fingerprints: set[int]) -> set[str]:
+        """The stored candidates of a new article whose texts `judge` will need."""
+        return {aid for aid in self._worth_comparing(mh, self.shared_passages(fingerprints))
+                if self.entries[aid].shingles is None}
+
+    def set_texts(self, shingles: dict[str, np.ndarray]) -> None:
+        for aid, values in shingles.items():
+            self.entries[aid].shingles = values
+
+    def matches(self, mh: MinHash, shared: Counter[str], shingles: np.ndarray) -> list[tuple[str, float]]:
+        """(candidate, containment) of the candidates worth comparing that are near-duplicates
+        of this text. `shared`: passages in common with each article (`shared_passages`)."""
+        settings, out = self.settings, []
+        for candidate in self._worth_comparing(mh, shared):
+            other = self.entries[candidate].shingles
+            if other is None:
+                raise KeyError(f"no text for candidate {candidate}: give it with set_texts")
+            c, j = containment(shingles, other)
+            if min(len(shingles), len(other)) < settings.containment_min_shingles:
+                c = c if j >= settings.near_duplicate_jaccard else 0.0  # short: Jaccard decides
+            if c >= settings.near_duplicate_containment:
+                out.append((candidate, c))
+        return out
+
+    def judge(self, mh: MinHash, fingerprints: set[int], published: datetime | None,
+              shingles: np.ndarray) -> Verdict:
         verdict = Verdict()
-        best, best_j = None, 0.0
-        for candidate in self.candidates(mh):
-            j = float(np.mean(self.entries[candidate].signature == mh.hashvalues))
-            if j > best_j:
-                best, best_j = candidate, j
+        settings = self.settings
+        shared = self.shared_passages(fingerprints)
+        best, best_c = max(self.matches(mh, shared, shingles), key=lambda m: m[1], default=(None, 0.0))
         group = None
-        if best is not None and best_j >= self.settings.near_duplicate_jaccard:
+        if best is not None:
             group = self.root(best)
             original = self.entries[group]
             if published and original.published and published < original.published:
                 verdict.reroot = group  # the new article is the earliest of its group
             else:
                 verdict.duplicate_of = group
-            verdict.similarity = round(best_j, 4)
-        shared: Counter[str] = Counter()
-        for fp in fingerprints:
-            posting = self.passages.get(fp)
-            if posting and len(posting) <= self.settings.passage_max_articles and fp not in self.boilerplate:
-                shared.update(posting)
+            verdict.similarity = round(best_c, 4)
         for other, n in shared.items():
-            if n < self.settings.overlap_min_passages or (group is not None and self.root(other) == group):
+            if n < settings.overlap_min_passages or (group is not None and self.root(other) == group):
                 continue
             share = n / max(min(len(fingerprints), self.entries[other].passages), 1)
-            if share >= self.settings.overlap_min_share:
+            if share >= settings.overlap_min_share:
                 verdict.overlaps.append((other, n, round(share, 4)))
         return verdict
 
     def add(self, aid: str, mh: MinHash, fingerprints: set[int], published: datetime | None,
-            verdict: Verdict) -> None:
+            verdict: Verdict, shingles: np.ndarray) -> None:
         root = verdict.duplicate_of or aid
         if verdict.reroot:  # the group's original and its members now point at this article
             members = [verdict.reroot] + self.groups.pop(verdict.reroot, [])
@@ -281,7 +356,7 @@ class NearDuplicateIndex:
             self.groups[aid] = members
         elif verdict.duplicate_of:
             self.groups.setdefault(root, []).append(aid)
-        self.entries[aid] = _Entry(mh.hashvalues.astype(np.uint32), published, root, len(fingerprints))
+        self.entries[aid] = _Entry(mh.hashvalues.astype(np.uint32), published, root, len(fingerprints), shingles)
         self._into_buckets([aid], mh.hashvalues[None, :])
         for fp in fingerprints - self.boilerplate:
             posting = self.passages.setdefault(fp, [])

@@ -5,7 +5,8 @@ Every loaded batch is still on disk (`data/batches/`), raw bytes and fetch metad
 Reprocessing deletes what the warehouse derived from the chosen portals' pages and loads their
 batches again, in the order they were first loaded, with the run ids and times they were first
 seen under, all in one transaction: if anything fails, the warehouse is as it was. Run
-history (`crawl_runs`, `loaded_batches`) is left as recorded.
+history (`crawl_runs`, `loaded_batches`) is left as recorded, and so is what `provnews import`
+brought in (it has no raw pages to rebuild from).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class ReprocessReport:
 def _forget(con, portals: list[str]) -> None:
     """Delete every row derived from the portals' pages (inside the caller's transaction)."""
     con.execute("CREATE OR REPLACE TEMP TABLE _gone AS SELECT article_id FROM articles "
-                "WHERE portal IN (SELECT unnest(?))", [portals])
+                "WHERE portal IN (SELECT unnest(?)) AND imported_from IS NULL", [portals])
     # Other portals' near-duplicates of a departing original: the earliest remaining member of
     # each group becomes its original until the reload re-roots the group.
     con.execute("""
@@ -54,8 +55,9 @@ def _forget(con, portals: list[str]) -> None:
         con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _gone)")
     con.execute("DELETE FROM article_overlaps WHERE article_id IN (SELECT article_id FROM _gone) "
                 "OR other_article_id IN (SELECT article_id FROM _gone)")
-    con.execute("DELETE FROM article_urls WHERE portal IN (SELECT unnest(?))", [portals])
-    con.execute("DELETE FROM rejects WHERE portal IN (SELECT unnest(?))", [portals])
+    imported = "SELECT run_id FROM crawl_runs WHERE flow = 'import'"
+    con.execute(f"DELETE FROM article_urls WHERE portal IN (SELECT unnest(?)) AND run_id NOT IN ({imported})", [portals])
+    con.execute(f"DELETE FROM rejects WHERE portal IN (SELECT unnest(?)) AND run_id NOT IN ({imported})", [portals])
     con.execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM _gone)")
 
 
@@ -69,7 +71,7 @@ def reprocess(con, root: Path, portals: list[str] | None = None) -> ReprocessRep
         raise ArchiveIncomplete(f"{len(missing)} loaded batch(es) are not in the archive at {root} "
                                 f"(first: {missing[0]}); nothing was changed")
     report = ReprocessReport(chosen, batches=len(loaded))
-    count = "SELECT count(*) FROM articles WHERE portal IN (SELECT unnest(?))"
+    count = "SELECT count(*) FROM articles WHERE portal IN (SELECT unnest(?)) AND imported_from IS NULL"
     report.before = con.execute(count, [chosen]).fetchone()[0]
     con.execute("BEGIN")
     try:

@@ -58,8 +58,15 @@ CREDITS = ("Theo Báo Nhân Dân", "Theo TTXVN", "Nguồn: baochinhphu.vn", "(Th
 # is fetched) has only the faults of their content.
 PAGE_FAULTS = {"transient_error", "slow", "truncated", "wrong_charset", "legacy_charset", "pdf", "template_v2"}
 MERGER_REDIRECT = (10, 3)  # portals with a merged_domain 301 these to the merged portal
-REPUBLISH = (13, 6)        # copies of another portal's article
-REPUBLISH_VARIANTS = ("exact", "new_lead", "trimmed", "tone_marks")
+REPUBLISH = (13, 6)        # copies of another portal's article, and same-event rewrites
+# How outlets republish (PORTALS.md section 6): whole copies (another URL; other tone marks and
+# Unicode form), and edited ones that keep most of the shorter text: "partial" keeps the first
+# paragraphs, "edited" rewrites the lead and touches sentences, "credited" drops the closing
+# paragraph and adds one of its own, each with an outlet credit. A "rewrite" is another outlet's
+# own report of the same event: its own text, sharing a paragraph or a quote, not a copy.
+REPUBLISH_VARIANTS = ("exact", "partial", "edited", "rewrite", "tone_marks", "credited", "partial_short",
+                      "rewrite_quoted")
+LEAD_CREDITS = ("(Chinhphu.vn) – ", "VOV.VN - ", "(TTXVN) - ", "(Baotintuc.vn) – ")
 REPOST = (9, 2)            # listed under a second category too, with another URL (PORTALS.md section 5)
 
 NAMES = ("Minh Anh", "Thu Hà", "Quang Huy", "Ngọc Lan", "Văn Tuấn", "Hồng Nhung", "Đức Thịnh",
@@ -91,6 +98,8 @@ class Article:
     seed_lines: list[str] | None = None  # the seed's raw lines, noise included
     noise: tuple[str, ...] = ()          # NOISE kinds the page carries
     credit: str | None = None            # the credit line, for "credit_line"
+    event: str | None = None             # a same-event rewrite: the story it reports, in its own words
+    variant: str | None = None           # how it was republished (REPUBLISH_VARIANTS)
 
     @property
     def expected(self) -> str:
@@ -112,6 +121,20 @@ def sentence_pool() -> tuple[str, ...]:
                 if 50 <= len(s) <= 280 and s[0].isupper():
                     out.append(s if s[-1] in ".…;" else s + ".")
     return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=1)
+def clause_pool() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The pool's sentences cut at their commas: (opening clauses, following clauses). An
+    article's sentences join an opening clause to others, so that two unrelated articles
+    rarely share a whole sentence: with 160 seed sentences they would share several, and a short
+    one would read as a partial copy of a long one."""
+    heads, tails = [], []
+    for s in sentence_pool():
+        parts = [p.strip() for p in s.rstrip(".…;").split(", ")]
+        heads.append(parts[0])
+        tails.extend(p for p in parts[1:] if len(p.split()) >= 3)
+    return tuple(dict.fromkeys(heads)), tuple(dict.fromkeys(tails))
 
 
 def _rng(*parts) -> random.Random:
@@ -200,17 +223,18 @@ def noise_of(portal: str, index: int, size: int) -> tuple[str, ...]:
 def _own_article(portal: str, index: int, size: int) -> Article:
     site = SITES[portal]
     rng = _rng(portal, index)
-    pool = sentence_pool()
+    heads, tails = clause_pool()
     used: set[str] = set()
 
     def sentence() -> str:
-        # Each sentence once per article: a repeated one reads as a repeated body (a fault of
-        # its own, seed 000's), or as the lead or title printed again.
-        s = rng.choice(pool)
+        # Each opening clause once per article: a repeated sentence reads as a repeated body (a
+        # fault of its own, seed 000's), or as the lead or title printed again.
+        s = rng.choice(heads)
         while s in used:
-            s = rng.choice(pool)
+            s = rng.choice(heads)
         used.add(s)
-        return _mutate_numbers(s, rng)
+        s = ", ".join([s] + rng.sample(tails, rng.randint(1, 2)))
+        return _mutate_numbers(s, rng) + "."
 
     words = sentence().rstrip(".…;").split()
     title = " ".join(words[: rng.randint(8, 14)]).rstrip(",;:-")
@@ -274,21 +298,67 @@ def article(portal: str, index: int, size: int = DEFAULT_ARTICLES_PER_PORTAL) ->
         return own
     src_portal, j = _source_of(portal, index, size)
     src = _own_article(src_portal, j, size)
+    if src.fault or j == seed_index(src_portal, size):  # a small mirror may have no clean source left
+        return own
     variant = REPUBLISH_VARIANTS[(index // REPUBLISH[0]) % len(REPUBLISH_VARIANTS)]
+    if variant.startswith("rewrite"):
+        return _rewrite(own, src, variant)
     copy = Article(**{**own.__dict__, "title": src.title, "lead": src.lead,
                       "paragraphs": list(src.paragraphs), "captions": list(src.captions),
-                      "author": src.author, "story": src.story, "duplicate_kind": "exact"})
-    copy.slug = _slug(copy.title)
-    if variant == "new_lead":
-        copy.lead, copy.author, copy.duplicate_kind = own.lead, own.author, "near"
-    elif variant == "trimmed":
-        copy.paragraphs, copy.duplicate_kind = copy.paragraphs[:-1], "near"
-        copy.captions = [c for c in copy.captions if c[0] < len(copy.paragraphs)]
-    elif variant == "tone_marks":
+                      "author": src.author, "story": src.story, "duplicate_kind": "exact", "variant": variant})
+    rng = _rng("copy", portal, index)
+    if variant == "tone_marks":
         copy.title = _tone_variant(copy.title)
         copy.lead = _tone_variant(copy.lead)
         copy.paragraphs = [_tone_variant(p) for p in copy.paragraphs]
+    elif variant != "exact":
+        copy.duplicate_kind, copy.author = "near", own.author
+        rewritten = variant == "edited" and len(copy.paragraphs) > 5  # a short text keeps its lead
+        lead = own.lead if rewritten else copy.lead
+        copy.lead = rng.choice(LEAD_CREDITS) + lead if lead else lead
+        if variant.startswith("partial"):  # the first paragraphs: about 60 %, or 35 % for a brief
+            share = 0.35 if variant == "partial_short" else 0.6
+            copy.paragraphs = copy.paragraphs[:max(2, round(len(copy.paragraphs) * share))]
+        elif variant == "edited":
+            copy.title = f"{SITES[src_portal].province}: {copy.title}"
+            copy.paragraphs = copy.paragraphs[:max(3, round(len(copy.paragraphs) * 0.8))]
+            if len(copy.paragraphs) > 4:
+                del copy.paragraphs[rng.randrange(1, len(copy.paragraphs) - 1)]
+            copy.paragraphs = [_edit_sentences(p, rng, SITES[src_portal].province) for p in copy.paragraphs]
+        elif variant == "credited":
+            kept = copy.paragraphs[:-1] if len(copy.paragraphs) > 5 else copy.paragraphs
+            copy.paragraphs = kept + own.paragraphs[:1]
+        copy.captions = [c for c in copy.captions if c[0] < len(copy.paragraphs)]
+        copy.noise, copy.credit = ("credit_line",), rng.choice(("Theo TTXVN", "Theo Báo Chính phủ", "Theo VOV"))
+    copy.slug = _slug(copy.title)
     return copy
+
+
+def _edit_sentences(paragraph: str, rng: random.Random, province: str) -> str:
+    """An editor's touch on about a third of the sentences: a place named, a figure changed."""
+    out = []
+    for s in re.split(r"(?<=[.;…])\s+", paragraph):
+        if rng.random() < 0.3:
+            s = re.sub(r"\btỉnh\b", f"tỉnh {province}", s, count=1) if " tỉnh " in s else _mutate_numbers(s, rng)
+        out.append(s)
+    return " ".join(out)
+
+
+def _rewrite(own: Article, src: Article, variant: str) -> Article:
+    """Another outlet's own report of the event `src` reports: its own lead and paragraphs, a
+    title on the same subject, and a sentence of the source's (a quoted statement, or the
+    closing one, as seeds 000 and 002 share their closing lines)."""
+    found = [s for p in src.paragraphs for s in re.split(r"(?<=[.;…])\s+", p)]
+    if variant == "rewrite_quoted":
+        found = found[len(found) // 2:] + found[:len(found) // 2]
+    else:
+        found.reverse()
+    # Short of a sixth of either text, as real reports of one event share little (under 0.3).
+    words = min(len(" ".join(a.paragraphs).split()) for a in (own, src))
+    shared = [s for s in found if len(s.split()) <= words / 6][:1]
+    title = src.title.split()
+    return Article(**{**own.__dict__, "title": " ".join(title[: max(4, len(title) // 2)] + own.title.split()[-3:]),
+                      "paragraphs": own.paragraphs + shared, "event": src.story, "variant": variant})
 
 
 def listing(portal: str, category: str, page: int, size: int) -> tuple[list[int], int]:
@@ -321,6 +391,8 @@ class Truth:
     fault: str | None
     expected: str  # "article" or "reject"
     is_seed: bool
+    event: str | None  # a same-event rewrite: the story it reports (must not be linked to it)
+    variant: str | None  # how it was republished, if it was
     body: str      # the clean body a correct pipeline stores (paragraphs, one blank line apart)
 
 
@@ -331,7 +403,7 @@ def truth(size: int = DEFAULT_ARTICLES_PER_PORTAL, portals=PORTAL_ORDER):
             a = article(p, i, size)
             yield Truth(p, i, a.item_id, _clean_text(a.title), a.published,
                         a.author, a.story, a.duplicate_kind, a.fault, a.expected,
-                        a.seed_lines is not None, expected_body(a))
+                        a.seed_lines is not None, a.event, a.variant, expected_body(a))
 
 
 def expected_body(a: Article) -> str:

@@ -22,20 +22,34 @@ def duplicate_pairs(db_file, size: int = corpus.DEFAULT_ARTICLES_PER_PORTAL) -> 
         group_of = dict(con.execute(
             "SELECT u.url_key, coalesce(a.duplicate_of, a.article_id) "
             "FROM article_urls u JOIN articles a USING (article_id)").fetchall())
-    predicted, true = defaultdict(set), defaultdict(set)
+    predicted, true, kind, rewrites = defaultdict(set), defaultdict(set), {}, []
+    key_of_story = {}
     for t in corpus.truth(size):
         key = PORTALS[t.portal].url_key(listed_url(corpus.article(t.portal, t.index, size)))
         if t.expected == "article" and key in group_of:
             predicted[group_of[key]].add(key)
             true[t.story].add(key)
+            kind[key] = t.variant
+            if t.duplicate_kind is None and t.event is None:
+                key_of_story[t.story] = key
+            if t.event:
+                rewrites.append((key, t.event))
 
     def pairs(groups):
         return {frozenset(p) for g in groups.values() for p in itertools.combinations(sorted(g), 2)}
 
     p, t = pairs(predicted), pairs(true)
     hit = len(p & t)
+    by_variant = defaultdict(lambda: [0, 0])  # variant -> [true pairs, found]
+    for pair in t:
+        variant = next((kind[k] for k in pair if kind[k]), "copy")
+        by_variant[variant][0] += 1
+        by_variant[variant][1] += pair in p
+    event_pairs = [frozenset((k, key_of_story[e])) for k, e in rewrites if e in key_of_story]
     return {"precision": hit / len(p) if p else 1.0, "recall": hit / len(t) if t else 1.0,
-            "predicted_pairs": len(p), "true_pairs": len(t), "found": hit}
+            "predicted_pairs": len(p), "true_pairs": len(t), "found": hit,
+            "by_variant": {v: tuple(n) for v, n in sorted(by_variant.items())},
+            "same_event_pairs": len(event_pairs), "same_event_linked": sum(e in p for e in event_pairs)}
 
 
 def field_accuracy(db_file, size: int = corpus.DEFAULT_ARTICLES_PER_PORTAL, portals=None) -> dict:
@@ -105,4 +119,7 @@ if __name__ == "__main__":
     pairs = duplicate_pairs(args.db, args.size)
     print(accuracy_table(args.db, args.size))
     print(f"\nduplicates: precision {pairs['precision']:.3f}, recall {pairs['recall']:.3f} "
-          f"({pairs['found']} of {pairs['true_pairs']} true pairs, {pairs['predicted_pairs']} predicted)")
+          f"({pairs['found']} of {pairs['true_pairs']} true pairs, {pairs['predicted_pairs']} predicted); "
+          f"same-event rewrites linked: {pairs['same_event_linked']} of {pairs['same_event_pairs']}")
+    for variant, (n, found) in pairs["by_variant"].items():
+        print(f"  {variant:14s} {found} of {n} pairs found")

@@ -15,7 +15,7 @@ ARTICLES = pa.schema([
     ("body", pa.string()), ("captions", pa.list_(pa.string())), ("views", pa.int32()),
     ("extraction", pa.string()), ("content_hash", pa.string()), ("duplicate_of", pa.string()),
     ("similarity", pa.float64()), ("first_seen_at", pa.timestamp("us", tz="UTC")),
-    ("run_id", pa.string()), ("batch_id", pa.string()),
+    ("run_id", pa.string()), ("batch_id", pa.string()), ("imported_from", pa.string()),
 ])
 ARTICLE_URLS = pa.schema([
     ("url_key", pa.string()), ("url", pa.string()), ("article_id", pa.string()),
@@ -25,7 +25,7 @@ REJECTS = pa.schema([
     ("run_id", pa.string()), ("batch_id", pa.string()), ("portal", pa.string()), ("url", pa.string()),
     ("url_key", pa.string()), ("stage", pa.string()), ("reason", pa.string()),
     ("http_status", pa.int32()), ("detail", pa.string()), ("transient", pa.bool_()),
-    ("seen_at", pa.timestamp("us", tz="UTC")),
+    ("seen_at", pa.timestamp("us", tz="UTC")), ("line", pa.int32()),
 ])
 ARTICLE_REMOVALS = pa.schema([
     ("article_id", pa.string()), ("position", pa.int32()), ("rule", pa.string()), ("removed_text", pa.string()),

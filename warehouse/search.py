@@ -53,6 +53,24 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
                     strip_accents = 0, lower = 1, overwrite = 1)""")
 
 
+REBUILD_SECONDS = 1800  # the rebuild takes seconds (about 15 s at 50,000 articles); past this it is stuck
+
+
+def rebuild_in_child(db_file) -> str | None:
+    """Rebuild the index in a child process, once the caller has closed the warehouse: the
+    rebuild needs as much memory again as a load, and gives it all back when it exits. Returns
+    why it failed, or None."""
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run([sys.executable, "-m", "warehouse.search", str(db_file)], capture_output=True,
+                              text=True, timeout=REBUILD_SECONDS)
+    except subprocess.TimeoutExpired:
+        return f"no end after {REBUILD_SECONDS} s"
+    return " ".join(done.stderr.strip().splitlines()[-1:]) or f"exit status {done.returncode}" if done.returncode else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python -m warehouse.search DB`: rebuild the index of that warehouse (the ingest flow runs
     it in a child process, after its own connection is closed)."""

@@ -49,11 +49,12 @@ class Cleaned:
 
 
 def require_article(c: Cleaned, reason: str, detail: str) -> Cleaned:
-    """Too little text is no article (rules.MIN_ARTICLE_CHARS). A page whose only text pointed at
-    an attached file (`Chi tiết xem tại đây ./.`) says so: it is a stub, not an empty page."""
+    """Too little text is no article (rules.MIN_ARTICLE_CHARS). A page whose only text, past a
+    summary, pointed at an attached file (`Chi tiết xem tại đây ./.`) says so: it is a stub,
+    not an empty page."""
+    if c.points_to_attachment and not c.paragraphs:  # a summary at most: the text is the file
+        raise Unusable("attachment_only", "the page only points to an attached file")
     if not c.is_article:
-        if c.points_to_attachment:
-            raise Unusable("attachment_only", "the page only points to an attached file")
         raise Unusable(reason, detail)
     return c
 

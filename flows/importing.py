@@ -1,0 +1,261 @@
+"""`provnews import FILE`: articles from another crawler's archive, JSON lines or CSV, through
+the same cleaning, identity, de-duplication and load as crawled pages.
+
+One article per record: `url` (required); `title`, `published_at`, `author`, `lead`; the text as
+`body` (paragraphs apart by a blank line, or one a line) or the page as `html`; `source`, the archive it came
+from (else `--source`, else the file's name). The record's own title, date and author win over
+what the text or page suggests, as a page's own elements win over its text.
+
+The file is read as a stream and loaded a chunk of records at a time, each chunk in its own
+transaction against the whole warehouse: memory stays flat in the file's size, an interrupted
+import keeps what it committed, and importing a file again adds nothing (every URL is then
+known, every bad record's `rejects` row already there). A bad record becomes a `rejects` row
+with its line number (stage `import`), and the import goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flows import batches
+from flows.batches import BatchResult, dedupe_chunk
+from flows.cleaning import Article, Unusable, clean_page
+from flows.cleaning.text import clean_lines, require_article
+from flows.dedupe import content_hash
+from spiders.dates import VN_TZ, parse_vn_datetime
+from spiders.portals import PORTALS
+from spiders.urls import url_key
+from warehouse import loader
+
+FORMATS = (".jsonl", ".csv")
+CHUNK_RECORDS = 1000  # records cleaned, judged and committed at a time
+
+
+class BadRecord(ValueError):
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
+
+
+@dataclass
+class ImportResult:
+    source: str
+    run_id: str
+    records: int = 0
+    new: int = 0
+    duplicates: int = 0        # exact copies of stored articles: the URL is recorded, no row
+    near_duplicates: int = 0
+    already_known: int = 0     # URLs the warehouse had (a re-import)
+    rejects: Counter = field(default_factory=Counter)
+    rejected_lines: list[tuple[int, str]] = field(default_factory=list)  # the first few, for the summary
+
+
+# ---------------------------------------------------------------- reading
+
+class _CountingReader(io.RawIOBase):
+    """The file's bytes, counting how many were read: the progress of a stream."""
+
+    def __init__(self, f):
+        self.f, self.read_bytes = f, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = self.f.readinto(buffer)
+        self.read_bytes += n or 0
+        return n
+
+
+def records(stream: io.TextIOBase, suffix: str) -> Iterator[tuple[int, dict | None, BadRecord | None]]:
+    """(line, record, problem) of each record; the line is where the record starts."""
+    if suffix == ".csv":
+        csv.field_size_limit(sys.maxsize)  # a whole page in one field
+        reader = csv.DictReader(stream)
+        start = 2  # after the header
+        try:
+            for row in reader:
+                yield start, {k: v for k, v in row.items() if k is not None}, None
+                start = reader.line_num + 1
+        except csv.Error as e:
+            yield start, None, BadRecord("bad_csv", str(e))
+        return
+    for n, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield n, None, BadRecord("bad_json", e.msg)
+            continue
+        if isinstance(rec, dict):
+            yield n, rec, None
+        else:
+            yield n, None, BadRecord("bad_json", f"a JSON {type(rec).__name__}, not an object")
+
+
+# ---------------------------------------------------------------- one record
+
+def _text(rec: dict, name: str) -> str | None:
+    value = rec.get(name)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def parse_published(text: str | None) -> datetime | None:
+    """ISO 8601 (a day alone, or naive, is in Asia/Ho_Chi_Minh), a Vietnamese date as portals
+    print them (`08/04/2024 15:30`), or Unix time (seconds, or milliseconds)."""
+    if not text:
+        return None
+    if text.isdigit() and len(text) >= 9:
+        seconds = int(text) / (1000 if len(text) >= 12 else 1)
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = parse_vn_datetime(text)
+        if parsed is None:
+            raise BadRecord("bad_date", f"published_at {text!r} is not a date") from None
+    if isinstance(parsed, date) and not isinstance(parsed, datetime):
+        parsed = datetime(parsed.year, parsed.month, parsed.day)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
+
+
+def _portal_of(host: str):
+    for portal in PORTALS.values():
+        if host in portal.domains:
+            return portal
+    return None
+
+
+def to_article(rec: dict) -> tuple[str, Article]:
+    """(url_key, cleaned article) of a record, or BadRecord."""
+    url = _text(rec, "url")
+    if not url:
+        raise BadRecord("no_url", "the record has no url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadRecord("bad_url", f"{url!r} is not an http(s) URL")
+    host = parts.hostname.lower().removeprefix("www.")
+    portal = _portal_of(host)
+    published = parse_published(_text(rec, "published_at"))
+    title, author, lead = _text(rec, "title"), _text(rec, "author"), _text(rec, "lead")
+    body, html = _text(rec, "body"), _text(rec, "html")
+    try:
+        if body:
+            text = body.replace("\r\n", "\n")
+            # Paragraphs apart by a blank line; an archive with none puts one a line.
+            paragraphs = [" ".join(p.split()) for p in text.split("\n\n" if "\n\n" in text else "\n")]
+            cleaned = require_article(
+                clean_lines(paragraphs, title=title, published_at=published, author=author, lead=lead,
+                            noise_lines=(), date_formats=portal.date_formats if portal else (), find_captions=True),
+                "empty_text", "no article text after cleaning")
+            art = Article(title=cleaned.title, published_at=cleaned.published_at.isoformat() if cleaned.published_at
+                          else None, author=cleaned.author, lead=cleaned.lead, body=cleaned.body,
+                          captions=cleaned.captions, views=cleaned.views, portal=None, province=None,
+                          province_current=None, url=url, extraction="text",
+                          removals=[{"rule": r.rule, "text": r.text} for r in cleaned.removals])
+        elif html:
+            art = clean_page(html.encode("utf-8"), portal=portal, url=url, content_type="text/html; charset=utf-8")
+            art.title = title or art.title
+            art.author = author or art.author
+            art.published_at = published.isoformat() if published else art.published_at
+        else:
+            raise BadRecord("empty_text", "the record has neither body nor html")
+    except Unusable as e:
+        raise BadRecord("empty_text" if e.reason == "empty_body" else e.reason, e.detail) from None
+    art.portal = portal.key if portal else host
+    art.province = portal.province if portal else None
+    art.province_current = portal.province_current if portal else None
+    key = portal.url_key(url) if portal else url_key(url)
+    return key, art
+
+
+# ---------------------------------------------------------------- the load
+
+def import_file(con, path: Path, source: str | None = None, progress=None) -> ImportResult:
+    """Import one file into the open warehouse `con`. `progress(done_bytes)` is called as the
+    file is read."""
+    suffix = path.suffix.lower()
+    default_source = source or path.stem
+    result = ImportResult(source=default_source, run_id=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"))
+    started = datetime.now(timezone.utc)
+    run = {"run_id": result.run_id, "portal": default_source, "flow": "import", "started_at": started,
+           "status": "importing", "requests": 0, "listing_pages": 0, "message": f"imported from {path}"}
+    loader.record_run(con, run)  # first: its rows are known as imported (`provnews reprocess` keeps them)
+    with open(path, "rb") as raw:
+        counted = _CountingReader(raw)
+        stream = io.TextIOWrapper(io.BufferedReader(counted), encoding="utf-8-sig", errors="replace", newline="")
+        chunk: list[tuple[int, dict | None, BadRecord | None]] = []
+        for n, item in enumerate(records(stream, suffix), 1):
+            chunk.append(item)
+            if len(chunk) == CHUNK_RECORDS:
+                _load_chunk(con, path, chunk, default_source, result, n // CHUNK_RECORDS)
+                chunk = []
+                if progress:
+                    progress(counted.read_bytes)
+        if chunk:
+            _load_chunk(con, path, chunk, default_source, result, -1)
+        if progress:
+            progress(counted.read_bytes)
+    loader.record_run(con, {**run, "finished_at": datetime.now(timezone.utc), "status": "loaded",
+                            "pages_fetched": result.records, "articles_new": result.new,
+                            "duplicates": result.duplicates, "near_duplicates": result.near_duplicates,
+                            "rejected": sum(result.rejects.values()), "fallback_extractions": 0})
+    return result
+
+
+def _load_chunk(con, path: Path, chunk, default_source: str, result: ImportResult, number: int) -> None:
+    now = datetime.now(timezone.utc)
+    batch_id = f"import-{result.run_id}-{number if number >= 0 else 'last'}"
+    rows = {t: [] for t in loader.TABLES}
+    cleaned, sources, seen = [], {}, set()
+    for line, rec, problem in chunk:
+        result.records += 1
+        try:
+            if problem:
+                raise problem
+            key, art = to_article(rec)
+        except BadRecord as bad:
+            url = (_text(rec, "url") if rec else None) or f"{path.name}:{line}"
+            rows["rejects"].append(dict(run_id=result.run_id, batch_id=batch_id, portal=default_source, url=url,
+                                        url_key=f"import:{path.name}:{line}", stage="import", reason=bad.reason,
+                                        http_status=None, detail=bad.detail, transient=False, seen_at=now, line=line))
+            result.rejects[bad.reason] += 1
+            if len(result.rejected_lines) < 10:
+                result.rejected_lines.append((line, f"{bad.reason}: {bad.detail}"))
+            continue
+        if key in seen:  # the same URL twice in the file: the first one counts
+            result.already_known += 1
+            continue
+        seen.add(key)
+        cleaned.append((key, art, content_hash(art.lead, art.body)))
+        sources[key] = _text(rec, "source") or default_source
+    known = batches.in_warehouse(con, "url_key", "article_urls", [key for key, _, _ in cleaned])
+    result.already_known += sum(key in known for key, _, _ in cleaned)
+    cleaned = [c for c in cleaned if c[0] not in known]
+    logged = batches.in_warehouse(con, "url_key", "rejects", [r["url_key"] for r in rows["rejects"]], column_out="url_key")
+    rows["rejects"] = [r for r in rows["rejects"] if r["url_key"] not in logged]  # rejected before: once is enough
+    tally = BatchResult(batch_id, default_source)
+    con.execute("BEGIN")
+    try:
+        reroots = dedupe_chunk(con, cleaned, rows, tally, result.run_id, batch_id, now, imported_from=sources)
+        loader.insert_rows(con, rows, reroots)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    result.new += tally.new
+    result.duplicates += tally.duplicates
+    result.near_duplicates += tally.near_duplicates
