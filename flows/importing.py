@@ -16,7 +16,9 @@ with its line number (stage `import`), and the import goes on.
 from __future__ import annotations
 
 import csv
+import email.utils
 import io
+import itertools
 import json
 import sys
 from collections import Counter
@@ -80,7 +82,10 @@ def records(stream: io.TextIOBase, suffix: str) -> Iterator[tuple[int, dict | No
     """(line, record, problem) of each record; the line is where the record starts."""
     if suffix == ".csv":
         csv.field_size_limit(sys.maxsize)  # a whole page in one field
-        reader = csv.DictReader(stream)
+        header = stream.readline()
+        # Spreadsheets export with `;` where the decimal mark is a comma (as in Vietnamese).
+        delimiter = max(",;\t|", key=header.count)
+        reader = csv.DictReader(itertools.chain([header], stream), delimiter=delimiter)
         start = 2  # after the header
         try:
             for row in reader:
@@ -109,13 +114,15 @@ def _text(rec: dict, name: str) -> str | None:
     value = rec.get(name)
     if value is None:
         return None
+    if isinstance(value, list):  # paragraphs as a JSON list
+        value = "\n\n".join(str(v) for v in value if v is not None)
     value = str(value).strip()
     return value or None
 
 
 def parse_published(text: str | None) -> datetime | None:
     """ISO 8601 (a day alone, or naive, is in Asia/Ho_Chi_Minh), a Vietnamese date as portals
-    print them (`08/04/2024 15:30`), or Unix time (seconds, or milliseconds)."""
+    print them (`08/04/2024 15:30`), RSS's RFC 2822, or Unix time (seconds, or milliseconds)."""
     if not text:
         return None
     if text.isdigit() and len(text) >= 9:
@@ -126,7 +133,10 @@ def parse_published(text: str | None) -> datetime | None:
     except ValueError:
         parsed = parse_vn_datetime(text)
         if parsed is None:
-            raise BadRecord("bad_date", f"published_at {text!r} is not a date") from None
+            try:
+                parsed = email.utils.parsedate_to_datetime(text)
+            except (TypeError, ValueError):
+                raise BadRecord("bad_date", f"published_at {text!r} is not a date") from None
     if isinstance(parsed, date) and not isinstance(parsed, datetime):
         parsed = datetime(parsed.year, parsed.month, parsed.day)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
