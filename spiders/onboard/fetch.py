@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 import urllib.robotparser
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flows.cleaning.decode import Unusable, decode_html
 from spiders import settings
@@ -26,15 +26,19 @@ class Fetcher:
     _robots: dict = field(default_factory=dict)
     _last: float = 0.0
 
-    def get(self, url: str) -> str:
-        """The page's text, or InferenceError with the cause in one line."""
+    def get(self, url: str, form: dict | None = None, method: str = "GET") -> str:
+        """The page's text, or InferenceError with the cause in one line. `form`: the fields a
+        page's script sends (a POSTed form, or the query of a GET), as the spider will send them."""
+        if form and method == "GET":
+            url = url.split("?")[0] + "?" + urlencode(form)  # as Scrapy's FormRequest: the form is the query
         if not self._allowed(url):
             raise InferenceError(f"robots.txt forbids {url}")
         wait = self._last + self.delay - time.monotonic()
         if wait > 0 and not is_loopback(url):
             time.sleep(wait)
         self.requests += 1
-        request = urllib.request.Request(url, headers={"User-Agent": settings.USER_AGENT})
+        data = urlencode(form or {}).encode() if method == "POST" else None
+        request = urllib.request.Request(url, data=data, method=method, headers={"User-Agent": settings.USER_AGENT})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as r:
                 body, ctype = r.read(settings.DOWNLOAD_MAXSIZE), r.headers.get("Content-Type")

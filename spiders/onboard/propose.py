@@ -2,7 +2,9 @@
 
 Known families first (`recognise`): the definition is then the family plus the portal's
 domain and categories. Otherwise (or with `infer=True`) every selector is inferred from the
-pages' structure (`listing.infer_listing`, `article.infer_article`) onto the `generic` family.
+pages' structure (`listing.infer_listing`, `article.infer_article`) onto the `generic` family;
+a listing with no entries in its markup, filled by its script from a JSON API, is inferred as
+the `json` kind (`json_listing.infer_json_listing`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from spiders.families import FAMILIES
 from spiders.onboard.article import infer_article
 from spiders.onboard.errors import InferenceError
 from spiders.onboard.fetch import Fetcher
+from spiders.onboard.json_listing import infer_json_listing
 from spiders.onboard.listing import infer_listing
 from spiders.onboard.recognise import listing_matches, match
 from spiders.onboard.script import script_request
@@ -27,7 +30,7 @@ from spiders.onboard.toml import dumps
 from spiders.provinces import CURRENT, province_in
 from spiders.urls import is_loopback
 
-ARTICLE_SAMPLES = 3  # article pages fetched to infer (or check) the article selectors
+ARTICLE_SAMPLES = 6  # article pages fetched to infer (or check) the article selectors: a few lack images
 MAX_MENU_CATEGORIES = 12
 
 
@@ -49,6 +52,14 @@ class Site:
             return cls(f"{parts.scheme}://{parts.netloc}/{first}", first)
         host = parts.hostname.lower()
         return cls(f"{parts.scheme}://{parts.netloc}", host[4:] if host.startswith("www.") else host)
+
+    def absolute(self, href: str, base: str) -> str:
+        """The URL an href on one of the site's pages stands for: a root-relative path in a
+        script (`'/APIVP/api/...'`) is below the site root, the mirror's prefix too."""
+        url = urljoin(base, href.strip())
+        if url.startswith(self.root) or urlsplit(url).netloc != urlsplit(self.root).netloc:
+            return url
+        return self.root + self.path(url)
 
     def path(self, url: str) -> str:
         """`url` below the site root: path and query."""
@@ -92,7 +103,7 @@ def propose(url: str, key: str, *, name: str | None = None, province: str | None
         known = _recognise(listing_html, url, article)
         if known is not None:
             return _from_family(known, head, site, url, listing_html, categories, pages)
-    return _inferred(head, site, url, listing_html, article)
+    return _inferred(head, site, url, listing_html, article, fetcher)
 
 
 # ---------------------------------------------------------------------- a known family
@@ -193,10 +204,14 @@ def _menu_categories(html: str, url: str, site: Site, template: str, category: s
 
 # ---------------------------------------------------------------------- inferred
 
-def _inferred(head: dict, site: Site, url: str, html: str, article) -> Proposal:
-    guess = infer_listing(html, url, root=site.root)
-    if not guess.entries:
-        raise InferenceError(f"no article links found on {url}")
+def _inferred(head: dict, site: Site, url: str, html: str, article, fetcher: Fetcher) -> Proposal:
+    try:
+        guess = infer_listing(html, url, root=site.root)
+        if not guess.entries:
+            raise InferenceError(f"no article links found on {url}")
+    except InferenceError as no_links:
+        # No entries in the markup: a listing its script fills from an API, or nothing to infer.
+        return _inferred_json(head, site, url, html, fetcher, no_links)
     samples = []
     for href, _ in guess.entries[:ARTICLE_SAMPLES]:
         try:
@@ -234,6 +249,19 @@ def _inferred(head: dict, site: Site, url: str, html: str, article) -> Proposal:
     return Proposal(head["key"], dumps(definition), "generic", "inferred", len(guess.entries), guess.next_url,
                     {"title": art.title, "date": art.date_text, "first sentence": art.first_sentence},
                     [*guess.evidence, *art.evidence])
+
+
+def _inferred_json(head: dict, site: Site, url: str, html: str, fetcher: Fetcher,
+                   no_links: InferenceError) -> Proposal:
+    found = infer_json_listing(html, url, site, fetcher)
+    if found is None:
+        raise no_links
+    definition = {**head, "family": "generic", "categories": [found.category], "status": "modelled",
+                  "notes": f"inferred by provnews add-portal from {url} on {date.today()}; no known family matched; "
+                           "the listing is the JSON API its script calls, its records are the articles",
+                  **_identity(found.sample_paths), "listing": found.listing, "article": found.article}
+    return Proposal(head["key"], dumps(definition), "generic", "inferred", found.entries, None, found.sample,
+                    found.evidence)
 
 
 def _identity(paths: list[str]) -> dict:
