@@ -47,7 +47,7 @@ def texts(n: int, per_portal_size: int):
     for i in itertools.count():
         for p in corpus.PORTAL_ORDER:
             a = corpus.article(p, i, per_portal_size)
-            if a.seed_lines is None:
+            if a.seed_lines is None and a.expected == "article" and a.lead:  # no stub, no empty page
                 out.append((f"{p}:{i}", a.published, f"{a.lead}\n" + "\n".join(a.paragraphs)))
             if len(out) == n:
                 return out
