@@ -1,11 +1,13 @@
 # Two commands on a fresh machine (each installs what it needs into .venv):
 #   make demo   crawl the bundled portal mirror into data/warehouse.duckdb and query it
 #   make test   run the test suite
+# and one for the Prefect UI in a real browser (Debian's chromium; screenshots in data/ui-check/):
+#   make ui-check
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install demo test clean-data
+.PHONY: install demo test ui-check clean-data
 
 $(BIN)/provnews: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,15 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Playwright drives the system's chromium (installed from Debian if missing): no browser download.
+$(VENV)/.ui-installed: $(BIN)/provnews
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,ui]'
+	touch $@
+
+ui-check: $(VENV)/.ui-installed
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium chromium-driver)
+	$(BIN)/python tests/ui_check.py
 
 clean-data:
 	rm -rf data

@@ -104,9 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("portals", help="list the portals")
 
-    p = sub.add_parser("serve", help="register the Prefect deployments (scheduled ingest, on-demand backfill) and run them")
+    p = sub.add_parser("serve", help="register the Prefect deployments (provnews-scheduled-ingest, provnews-backfill) "
+                                     "and run them")
     p.add_argument("--interval-hours", type=float, default=6.0,
-                   help="ingest schedule when the deployment is first created (default 6); the UI owns it after")
+                   help="ingest schedule when the deployment is first created, counted from midnight (default 6: "
+                        "00:00, 06:00, 12:00, 18:00); the UI owns it after")
     p.add_argument("--timezone", default="Asia/Ho_Chi_Minh", help="of the schedule (default Asia/Ho_Chi_Minh)")
 
     p = sub.add_parser("check-portals", help="live smoke test: one listing page and one article per portal")
@@ -251,9 +253,12 @@ def cmd_serve(args) -> int:
         raise UsageError("PREFECT_API_URL is not set: start a server (`prefect server start`) and "
                          "`export PREFECT_API_URL=http://127.0.0.1:4200/api`")
     _check_reachable(PREFECT_API_URL.value(), what="PREFECT_API_URL")
-    parameters = {"db_path": str(Path(args.db).resolve())} if args.db else {}
+    # The served runs (child processes of this one) write this warehouse: not a deployment
+    # parameter, which the UI would show and keep.
+    os.environ["PROVNEWS_DB"] = str(_db_file(args.db).resolve())
+    print(f"runs write {os.environ['PROVNEWS_DB']}", flush=True)
     try:
-        serve(args.interval_hours, args.timezone, parameters)
+        serve(args.interval_hours, args.timezone)
     except ValueError as e:  # e.g. an unknown time zone
         raise UsageError(str(e).splitlines()[0]) from None
     return 0

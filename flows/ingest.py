@@ -6,44 +6,53 @@ Reads top to bottom as the pipeline. The work lives in plain modules (spiders.cr
 flows.batches, flows.drift, warehouse); the tasks here add retries, names and logs.
 
 A portal whose crawl fails fails its own task; the others are loaded, and then the flow run
-ends Failed, naming the portal (`PortalsFailed`). Only one run writes to a warehouse at a time:
-a second one started meanwhile stops at once with `runlock.RunInProgress` (a lock file beside
-the warehouse), and the `ingest/scheduled` deployment also has a concurrency limit of 1.
+ends Failed, naming the portal (`PortalsFailed`). The run's log says why in one line per portal
+not loaded; the crawl's own warnings and errors are in its task's log (`flows.crawl_log`).
+
+Only one run writes to a warehouse at a time (`flows.runlock`, a lock file beside it). A run
+called from Python or the command line that finds it held stops at once (`RunInProgress`). A
+deployment's run waits its turn instead: it first takes the Prefect global concurrency limit
+`provnews-warehouse` (one slot, created by `provnews serve`), shared by every deployment that
+writes the warehouse, then the lock file (held meanwhile by a run from a terminal, say).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import duckdb
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
-from flows import batches, drift, runlock, staging
+from flows import artifacts, batches, drift, runlock, staging, trend
+from flows.crawl_log import CrawlLogRelay
 from mirror.server import mirror_started
 from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 from spiders.settings import CLOSESPIDER_TIMEOUT
-from warehouse import db
+from warehouse import db, search
 from warehouse.loader import record_run
 
 # A crawl stops itself at PROVNEWS_CRAWL_TIMEOUT (Scrapy's CLOSESPIDER_TIMEOUT) and keeps what
 # it fetched; a crawl still running this long after that is hung, and is killed.
 CRAWL_KILL_SECONDS = CLOSESPIDER_TIMEOUT + 600
-# The full-text rebuild takes seconds (about 15 s at 50,000 articles); past this it is stuck.
-SEARCH_REBUILD_SECONDS = 1800
 # A failed crawl (the portal down, the child killed) is tried again after these pauses.
 CRAWL_RETRY_DELAYS = [int(s) for s in os.environ.get("PROVNEWS_CRAWL_RETRY_DELAYS", "30,120").split(",") if s]
 # Crawls at once, each a child process of about 70 MB. Live crawls mostly wait on politeness, so
@@ -51,11 +60,30 @@ CRAWL_RETRY_DELAYS = [int(s) for s in os.environ.get("PROVNEWS_CRAWL_RETRY_DELAY
 # start hundreds of processes at once. The rest wait their turn.
 CONCURRENT_CRAWLS = int(os.environ.get("PROVNEWS_CONCURRENT_CRAWLS") or 8)
 
-PortalKey = Literal[tuple(PORTALS)]  # a drop-down in the Prefect UI's Run form
+# The portals' time zone: run names, the schedule (flows.serve) and the weekly trend are in it.
+LOCAL_TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Taken by every deployment run before it touches the warehouse; created by `provnews serve`.
+WAREHOUSE_LIMIT = "provnews-warehouse"
+
+# The `portals` parameter is a drop-down of keys in the Prefect UI's Run form. The form shows an
+# option's value and nothing else, and the value must stay the key (`prefect deployment run -p`,
+# the Python API), so the field's description names each key's province.
+PortalKey = Literal[tuple(PORTALS)]
+Portals = Annotated[
+    list[PortalKey] | SkipJsonSchema[None],  # SkipJsonSchema: no "None" choice in the form
+    Field(json_schema_extra={"description": "Empty: all of them. " + " · ".join(map(trend.label, PORTALS))}),
+]
+# What the form leaves out: the Python API and the command line pass these, a deployment's run
+# takes them from `provnews serve` (its --db, in PROVNEWS_DB) or not at all.
+Internal = SkipJsonSchema
 
 
 class CrawlInterrupted(RuntimeError):
     """The crawl was stopped by a signal (Ctrl-C): not retried; a backfill resumes next call."""
+
+
+class CrawlFailed(RuntimeError):
+    """The crawl ended without a complete batch; the message is the cause, in one line."""
 
 
 def _retry_unless_interrupted(task, task_run, state) -> bool:
@@ -81,6 +109,28 @@ class PortalsFailed(RuntimeError):
         failed = [f"{p.portal} ({p.status})" for p in report.portals.values() if p.status != "loaded"]
         super().__init__(f"not loaded: {', '.join(failed)}")
         self.report = report
+
+
+class _NoTracebackForKnownFailures(logging.Filter):
+    """Prefect logs one failed crawl three times with a traceback: the task's exception, the
+    flow's PortalsFailed, then the engine's exit with that exception again. The run says why in
+    one line per portal, and the tracebacks of these known failures point at nothing to fix: they
+    are dropped, and the engine's repeat of the flow's exception with them. Any other exception
+    (a bug) keeps its traceback."""
+
+    KNOWN = (CrawlFailed, CrawlInterrupted, PortalsFailed)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (record.exc_info and isinstance(record.exc_info[1], self.KNOWN)):
+            return True
+        if record.getMessage().startswith("Engine execution exited"):
+            return False
+        record.exc_info = record.exc_text = None
+        return True
+
+
+for _run_logger in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_run_logger).addFilter(_NoTracebackForKnownFailures())
 
 
 @dataclass
@@ -130,7 +180,9 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
                         jobdir=job.scrapy_dir if job else None)
     if _stop_requested.is_set():
         raise CrawlInterrupted(f"crawl of {portal} not started: the run was asked to stop")
-    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+    logger = get_run_logger()
+    with CrawlLogRelay(batch_dir / "crawl.log", portal, logger), \
+            subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
         _running_crawls.add(proc)
         if _stop_requested.is_set():  # asked between the check above and now
             proc.send_signal(signal.SIGINT)
@@ -138,9 +190,11 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
             _, stderr = proc.communicate(timeout=CRAWL_KILL_SECONDS)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
             if job:
                 job.start_over(batch_dir)
-            raise
+            raise CrawlFailed(f"the crawl was still running {CRAWL_KILL_SECONDS} s after its time bound "
+                              "(PROVNEWS_CRAWL_TIMEOUT): killed") from None
         finally:
             _running_crawls.discard(proc)
     if proc.returncode == crawl.INTERRUPTED:
@@ -150,18 +204,18 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
         if job:
             job.start_over(batch_dir)  # the retry, or the next run, walks again from the first page
         # The crawl's last line says why (`no listing page of P could be fetched: DNS lookup
-        # failed for P.gov.vn`, an exception); its log is not worth pointing at, a retry rewrites it.
+        # failed for P.gov.vn`, an exception); its log is relayed above, and a retry rewrites it.
         last = (stderr or "").strip().splitlines()[-1:]
-        raise RuntimeError(f"crawl of {portal} failed (exit {proc.returncode}): {' '.join(last) or 'no message'}")
+        raise CrawlFailed(" ".join(last) or f"the crawl ended with exit status {proc.returncode} and no message")
     if job:
         job.finish()
     manifest = staging.Batch(batch_dir).manifest
-    get_run_logger().info("%s: %s requests, %s listing pages, %s pages staged", portal,
-                          manifest["requests"], manifest["listing_pages"], manifest["pages"])
+    logger.info("%s: %s requests, %s listing pages, %s pages staged", portal,
+                manifest["requests"], manifest["listing_pages"], manifest["pages"])
     return manifest
 
 
-@task(name="load-batches", cache_policy=NO_CACHE)
+@task(name="load-batches", task_run_name="load-batches", cache_policy=NO_CACHE)
 def load_batches(con: duckdb.DuckDBPyConnection, pending: list[staging.Batch], run_id: str, flow_name: str,
                  since: date | None, until: date | None) -> list[batches.BatchResult]:
     """Load every complete staged batch, one transaction each."""
@@ -181,19 +235,14 @@ def load_batches(con: duckdb.DuckDBPyConnection, pending: list[staging.Batch], r
     return results
 
 
-@task(name="rebuild-search", cache_policy=NO_CACHE)
+@task(name="rebuild-search", task_run_name="rebuild-search", cache_policy=NO_CACHE)
 def rebuild_search(db_file: Path) -> None:
-    """Rebuild the full-text index in a child process, after this process has closed the file:
-    the rebuild needs as much memory again as the load, and gives it all back when it exits.
-    Bounded, like every stage; the articles are committed, and search catches up next load."""
-    try:
-        done = subprocess.run([sys.executable, "-m", "warehouse.search", str(db_file)], capture_output=True,
-                              text=True, timeout=SEARCH_REBUILD_SECONDS)
-        problem = done.stderr.strip().splitlines()[-1:] if done.returncode else None
-    except subprocess.TimeoutExpired:
-        problem = [f"no end after {SEARCH_REBUILD_SECONDS} s"]
+    """Rebuild the full-text index in a child process, once this process has closed the file
+    (`warehouse.search.rebuild_in_child`). Bounded, like every stage; the articles are
+    committed, and search catches up next load."""
+    problem = search.rebuild_in_child(db_file)
     if problem:
-        get_run_logger().warning("full-text index not rebuilt: %s", " ".join(problem))
+        get_run_logger().warning("full-text index not rebuilt: %s", problem)
 
 
 def _write_known(db_file: Path, root: Path, workdir: Path) -> tuple[Path, set[str]]:
@@ -222,18 +271,19 @@ def _write_known(db_file: Path, root: Path, workdir: Path) -> tuple[Path, set[st
 def run_ingest(portals: list[str] | None = None, since: date | None = None, until: date | None = None,
                mirror: bool = False, mirror_url: str | None = None, base_url: str | None = None,
                db_path: str | None = None, mirror_size: int = 200, flow_name: str = "ingest",
-               settings: dict | None = None) -> RunReport:
-    """One run: crawl the portals, load every pending batch, judge drift, publish the report."""
+               settings: dict | None = None, queue: bool = False) -> RunReport:
+    """One run: crawl the portals, load every pending batch, judge drift, publish the report.
+    `queue`: wait for the warehouse if another run holds it, instead of stopping at once."""
     keys = portals or list(PORTALS)
     for key in keys:
         get_portal(key)  # raises UnknownPortal with the list of known ones
     db_file = db.db_path(db_path)
     root = staging.batches_root(db_file)
-    run_id = new_run_id()
-    report = RunReport(run_id, flow_name, {k: PortalReport(k) for k in keys})
     logger = get_run_logger()
 
-    with runlock.run_lock(db_file):
+    with _warehouse_turn(db_file, queue, logger):
+        run_id = new_run_id()  # once it is this run's turn: run ids sort as the runs wrote
+        report = RunReport(run_id, flow_name, {k: PortalReport(k) for k in keys})
         if legacy := staging.legacy_archive(db_file):
             logger.warning("%s holds batches of an older layout, shared by every warehouse of the directory; "
                            "they are not read: move this warehouse's into %s", legacy, root)
@@ -260,7 +310,11 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                     error = fut.state.result(raise_on_failure=False)
                     rep.status = "interrupted" if isinstance(error, CrawlInterrupted) else "crawl_failed"
                     rep.message = str(error)[:500]
-                    logger.warning("portal %s: %s", key, rep.message)
+            for rep in report.portals.values():  # the cause, one line per portal, where the UI shows the run
+                if rep.status == "crawl_failed":
+                    logger.error("%s not loaded, its crawl failed: %s", rep.portal, rep.message)
+                elif rep.status == "interrupted":
+                    logger.warning("%s not loaded: %s", rep.portal, rep.message)
 
         pending = staging.pending(root)
         try:
@@ -272,7 +326,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                 if rep.status == "pending":
                     rep.status, rep.message = "staged", f"{e}; the next run loads this portal's batch"
             _fill_unloaded(report, batch_dirs)
-            publish(report)
+            artifacts.publish_report(report)
             return report
         # Every write of the run goes through this one connection, and nothing here opens the
         # file again: DuckDB spins, without end, reopening a file in a process where an earlier
@@ -288,13 +342,61 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                                          since=since, until=until, message=rep.message, requests=rep.requests,
                                          listing_pages=rep.listing_pages, pages_fetched=rep.pages))
                 rep.alerts = drift.check(con, run_id, rep.portal)
-                for alert in rep.alerts:
+                for alert in rep.alerts if rep.status == "loaded" else ():  # a failed crawl's: its cause, logged above
                     logger.warning("drift on %s: %s", rep.portal, alert)
+            artifacts.publish_trend(con, LOCAL_TIME_ZONE)
         del con
         if any(r.new for r in results):
             rebuild_search(db_file)
-    publish(report)
+    artifacts.publish_report(report)
     return report
+
+
+@contextlib.contextmanager
+def _warehouse_turn(db_file: Path, queue: bool, logger):
+    """Hold the warehouse for the block. Without `queue`, a held warehouse stops the run at once
+    (RunInProgress). With it (a deployment's run), the run waits: for the global concurrency
+    limit that every deployment run takes, then for the lock file, which a run from a terminal
+    may hold. Told once, in the run's log, who it waits for."""
+    if not queue:
+        with runlock.run_lock(db_file):
+            yield
+        return
+    from prefect.client.schemas.objects import ConcurrencyLeaseHolder
+    from prefect.concurrency.sync import concurrency
+    from prefect.runtime import flow_run
+
+    waited = time.monotonic()
+    told = []
+
+    def waiting(why: str) -> None:
+        if not told:
+            logger.info("waiting for the warehouse: %s; this run starts when it is free", why)
+            told.append(why)
+
+    if _limit_taken():
+        waiting(f"another deployment run has the concurrency limit {WAREHOUSE_LIMIT} "
+                f"(writing the warehouse now: {runlock.held_by(db_file)})")
+    me = f"flow run '{flow_run.name}' (pid {os.getpid()})"
+    # The slot's lease is renewed while the run lives, and lapses if its process dies.
+    with concurrency(WAREHOUSE_LIMIT, holder=ConcurrencyLeaseHolder(type="flow_run", id=flow_run.id)), \
+            runlock.run_lock(db_file, holder=me, on_wait=lambda holder: waiting(f"{holder} holds it")):
+        if told:
+            logger.info("the warehouse is free after %.0f s: this run starts", time.monotonic() - waited)
+        yield
+
+
+def _limit_taken() -> bool:
+    """Whether every slot of the warehouse's concurrency limit is taken (it may not exist)."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            limit = client.read_global_concurrency_limit_by_name(WAREHOUSE_LIMIT)
+        except ObjectNotFound:
+            return False
+    return limit.active and limit.active_slots >= limit.limit
 
 
 def _fill_reports(report: RunReport, pending: list[staging.Batch], results: list[batches.BatchResult],
@@ -328,30 +430,26 @@ def _fill_unloaded(report: RunReport, batch_dirs: dict[str, Path]) -> None:
         rep.pages = figures.get("pages", 0)
 
 
-def publish(report: RunReport) -> None:
-    """The run report as a Prefect table artifact. Its key is the same for every run of a flow,
-    so the UI keeps its history (Artifacts → ingest-report)."""
-    rows = [{"portal": p.portal, "status": p.status, "requests": p.requests, "listing pages": p.listing_pages,
-             "fetched": p.pages,
-             "new": p.new, "exact dups": p.duplicates, "near dups": p.near_duplicates,
-             "rejected": ", ".join(f"{k} {v}" for k, v in sorted(p.reasons.items())) or "0",
-             "fallback": p.fallback, "seconds": round(p.seconds, 1),
-             "alerts": "; ".join(p.alerts) or (p.message if p.status != "loaded" else "")}
-            for p in report.portals.values()]
-    failed = [p.portal for p in report.portals.values() if p.status != "loaded"]
-    flagged = [p.portal for p in report.portals.values() if p.alerts]
-    summary = (f"Run `{report.run_id}`: {sum(p.new for p in report.portals.values())} new articles; "
-               f"not loaded: {', '.join(failed) or 'none'}; drift alerts: {', '.join(flagged) or 'none'}.")
-    create_table_artifact(rows, key=f"{report.flow}-report", description=summary)
-
-
 def _run_name() -> str:
+    """What the run crawls, where, and when: `ingest all 2024-05-01 06:00`, `ingest hatinh @mirror
+    2024-05-01 14:07`, `backfill hatinh 2021-01-01..today @127.0.0.1:8000` (the live portals go
+    without `@`). An ingest is named by its scheduled time in the portals' time zone."""
     from prefect.runtime import flow_run
     p = flow_run.parameters
-    portals = "+".join(p.get("portals") or ["all"])
+    keys = p.get("portals") or []
+    portals = "+".join(keys[:3]) + (f"+{len(keys) - 3} more" if len(keys) > 3 else "") or "all"
+    url = p.get("base_url") or p.get("mirror_url")
+    target = " @mirror" if p.get("mirror") else f" @{urlsplit(url).netloc or url}" if url else ""
     if flow_run.flow_name == "backfill":
-        return f"backfill {portals} {p.get('since')}..{p.get('until') or 'today'}"
-    return f"ingest {portals} {datetime.now(timezone.utc):%Y-%m-%d %H:%M}Z"
+        return f"backfill {portals} {p.get('since')}..{p.get('until') or 'today'}{target}"
+    when = (flow_run.scheduled_start_time or datetime.now(timezone.utc)).astimezone(ZoneInfo(LOCAL_TIME_ZONE))
+    return f"ingest {portals}{target} {when:%Y-%m-%d %H:%M}"
+
+
+def _queued() -> bool:
+    """A deployment's run waits for the warehouse; a call from Python or the command line does not."""
+    from prefect.runtime import deployment
+    return deployment.id is not None
 
 
 def _finish(report: RunReport) -> RunReport:
@@ -362,9 +460,9 @@ def _finish(report: RunReport) -> RunReport:
 
 @flow(name="ingest", flow_run_name=_run_name, log_prints=True,
       task_runner=ThreadPoolTaskRunner(max_workers=CONCURRENT_CRAWLS))
-def ingest(portals: list[PortalKey] | None = None, since: date | None = None, mirror: bool = False,
-           mirror_url: str | None = None, base_url: str | None = None, db_path: str | None = None,
-           mirror_size: int = 200) -> RunReport:
+def ingest(portals: Portals = None, since: date | SkipJsonSchema[None] = None, mirror: bool = False,
+           mirror_url: str | SkipJsonSchema[None] = None, base_url: Internal[str | None] = None,
+           db_path: Internal[str | None] = None, mirror_size: Internal[int] = 200) -> RunReport:
     """Scheduled run: fetch only what is new on each portal and append it to the warehouse.
 
     Args:
@@ -377,14 +475,15 @@ def ingest(portals: list[PortalKey] | None = None, since: date | None = None, mi
         mirror_size: Articles per portal of the bundled mirror.
     """
     return _finish(run_ingest(portals, since=since, mirror=mirror, mirror_url=mirror_url, base_url=base_url,
-                              db_path=db_path, mirror_size=mirror_size))
+                              db_path=db_path, mirror_size=mirror_size, queue=_queued()))
 
 
 @flow(name="backfill", flow_run_name=_run_name, log_prints=True,
       task_runner=ThreadPoolTaskRunner(max_workers=CONCURRENT_CRAWLS))
-def backfill(since: date, portals: list[PortalKey] | None = None, until: date | None = None,
-             mirror: bool = False, mirror_url: str | None = None, base_url: str | None = None,
-             db_path: str | None = None, mirror_size: int = 200) -> RunReport:
+def backfill(since: date, portals: Portals = None, until: date | SkipJsonSchema[None] = None,
+             mirror: bool = False, mirror_url: str | SkipJsonSchema[None] = None,
+             base_url: Internal[str | None] = None, db_path: Internal[str | None] = None,
+             mirror_size: Internal[int] = 200) -> RunReport:
     """One-off history load: every article listed between `since` and `until`.
 
     Args:
@@ -398,7 +497,8 @@ def backfill(since: date, portals: list[PortalKey] | None = None, until: date | 
         mirror_size: Articles per portal of the bundled mirror.
     """
     return _finish(run_ingest(portals, since=since, until=until, mirror=mirror, mirror_url=mirror_url,
-                              base_url=base_url, db_path=db_path, mirror_size=mirror_size, flow_name="backfill"))
+                              base_url=base_url, db_path=db_path, mirror_size=mirror_size, flow_name="backfill",
+                              queue=_queued()))
 
 
 def run_flow(flow_fn, **parameters) -> RunReport:

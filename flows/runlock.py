@@ -3,7 +3,11 @@
 `provnews ingest|backfill` takes the lock in its own, light process before anything starts, so a
 second run is refused at once, and hands the locked file to the run it starts (an inherited file
 descriptor, named in PROVNEWS_RUN_LOCK_FD). A run started some other way (a Prefect deployment)
-takes the lock itself. The lock is an flock: it goes with the process, however the process ends.
+takes the lock itself, and waits for it instead of being refused: a deployment's run is a queued
+job that nobody is watching, so it waits its turn (see `flows.ingest` for the Prefect side).
+
+The lock is an flock: it goes with the process, however the process ends. Its holder writes who
+it is into the file, so that a run that is refused, or waits, can say for whom.
 """
 
 from __future__ import annotations
@@ -11,10 +15,15 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sys
+import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Callable
 
 RUN_LOCK_FD = "PROVNEWS_RUN_LOCK_FD"
+# A waiting run tries again this often. Polled rather than a blocking flock: the wait may be in a
+# thread that no signal interrupts, and a run cancelled meanwhile must stop waiting.
+WAIT_POLL_SECONDS = 2.0
 
 
 class RunInProgress(RuntimeError):
@@ -25,9 +34,13 @@ def lock_path(db_file: Path) -> Path:
     return db_file.parent / f".{db_file.name}.run.lock"
 
 
-def hold(db_file: Path) -> IO:
+def _this_command() -> str:
+    return " ".join(["provnews", *sys.argv[1:]]) + f" (pid {os.getpid()})"
+
+
+def hold(db_file: Path, holder: str | None = None) -> IO:
     """Take the lock and return its open file (the lock lasts while the file is open), or raise
-    RunInProgress at once."""
+    RunInProgress at once. `holder` says who holds it (default: this command line)."""
     db_file.parent.mkdir(parents=True, exist_ok=True)
     f = open(lock_path(db_file), "a+")
     try:
@@ -36,7 +49,32 @@ def hold(db_file: Path) -> IO:
         f.close()
         raise RunInProgress(f"another ingest or backfill is running on {db_file}; "
                             "this run did nothing (try again when it has finished)") from None
+    f.truncate(0)
+    f.write(holder or _this_command())
+    f.flush()
     return f
+
+
+def held_by(db_file: Path) -> str:
+    """Who holds the lock, as its holder wrote it (read without taking the lock)."""
+    try:
+        return lock_path(db_file).read_text().strip() or "another run"
+    except OSError:
+        return "another run"
+
+
+def wait_and_hold(db_file: Path, holder: str, on_wait: Callable[[str], None]) -> IO:
+    """Take the lock, waiting for it if need be; `on_wait(current holder)` is called once, when
+    the lock is found held."""
+    told = False
+    while True:
+        try:
+            return hold(db_file, holder)
+        except RunInProgress:
+            if not told:
+                on_wait(held_by(db_file))
+                told = True
+            time.sleep(WAIT_POLL_SECONDS)
 
 
 def _inherited(db_file: Path) -> bool:
@@ -55,10 +93,11 @@ def _inherited(db_file: Path) -> bool:
 
 
 @contextlib.contextmanager
-def run_lock(db_file: Path):
-    """Held for the whole run: one writer of the warehouse and its staging area at a time."""
+def run_lock(db_file: Path, holder: str | None = None, on_wait: Callable[[str], None] | None = None):
+    """Held for the whole run: one writer of the warehouse and its staging area at a time.
+    Without `on_wait` a held lock raises RunInProgress at once; with it, the run waits."""
     if _inherited(db_file):
         yield
         return
-    with hold(db_file):
+    with hold(db_file, holder) if on_wait is None else wait_and_hold(db_file, holder or _this_command(), on_wait):
         yield
