@@ -5,7 +5,6 @@ and `provnews reprocess` call them directly."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import itertools
 import time
 from collections import Counter
@@ -13,13 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
-import pyarrow as pa
 
 from flows.cleaning import Unusable, clean_page
 from flows.dedupe import NearDuplicateIndex, article_id, content_hash, sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
-from warehouse import loader
+from warehouse import db, index as store, loader
 
 # Tried again by a later run. `target_moved`: a request sent where the portal is no longer served
 # from (a resumed crawl's queue): our configuration, never the page's fault.
@@ -51,99 +49,28 @@ class BatchResult:
         return sum(self.rejects.values())
 
 
-def in_warehouse(con, column: str, table: str, values: list[str], column_out: str = "article_id") -> dict[str, str]:
-    """{value: its row's column_out} for the values of `column` the warehouse has."""
-    if not values:
-        return {}
-    with _registered(con, "wanted_values", pa.table({"value": pa.array(values, pa.string())})):
-        return dict(con.execute(f"SELECT {column}, {column_out} FROM {table} "
-                                f"WHERE {column} IN (SELECT value FROM wanted_values)").fetchall())
-
-
 # Pages cleaned, de-duplicated and inserted at a time: a load holds one chunk of articles and
 # the stored articles that chunk can meet, whatever the size of the batch or of the warehouse.
 CHUNK_PAGES = 1000
 
 
-@contextlib.contextmanager
-def _registered(con, name: str, table: pa.Table):
-    """An Arrow table visible to SQL as `name` for the block. Values go in this way rather than
-    as a list parameter, which DuckDB converts element by element, over ten times slower."""
-    con.register(name, table)
-    try:
-        yield
-    finally:
-        con.unregister(name)
-
-
 def add_candidates(con, index: NearDuplicateIndex, signatures: np.ndarray, fingerprints: set[int]) -> None:
     """Put into `index` the stored articles that new articles with these signatures and passage
-    fingerprints can meet: those sharing an LSH band key (`article_bands`) or a passage that is
-    not boilerplate, plus the originals of their near-duplicate groups. Two queries against the
-    warehouse; nothing is held between chunks."""
-    settings = index.settings
-    keys = pa.table({"band_key": pa.array(index.band_keys(signatures).ravel(), pa.int64())})
-    passages = pa.table({"fingerprint": pa.array(sorted(fingerprints), pa.int64())})
-    with _registered(con, "chunk_bands", keys), _registered(con, "chunk_passages", passages):
-        postings, boilerplate = [], []
-        for fp, ids in con.execute(
-                "SELECT fingerprint, CASE WHEN count(*) <= ? THEN list(article_id) END FROM passage_fingerprints "
-                "WHERE fingerprint IN (SELECT fingerprint FROM chunk_passages) GROUP BY fingerprint",
-                [settings.passage_max_articles]).fetchall():
-            if ids is None:
-                boilerplate.append(fp)
-            else:
-                postings.extend((fp, aid) for aid in ids)
-        shared = pa.table({"article_id": pa.array([aid for _, aid in postings], pa.string())})
-        with _registered(con, "chunk_sharers", shared):
-            # Signatures only of the articles sharing a band key (the LSH candidates) and the
-            # originals of their groups; of those sharing passages, their group and passages.
-            rows = con.execute("""
-                WITH banded AS (
-                    SELECT article_id FROM article_bands WHERE band_key IN (SELECT band_key FROM chunk_bands)
-                    UNION SELECT duplicate_of FROM articles
-                    WHERE duplicate_of IS NOT NULL AND article_id IN (
-                        SELECT article_id FROM article_bands WHERE band_key IN (SELECT band_key FROM chunk_bands)))
-                SELECT s.article_id, CASE WHEN s.article_id IN (SELECT article_id FROM banded) THEN s.minhash END,
-                       a.published_at, a.duplicate_of, s.passages
-                FROM article_signatures s JOIN articles a USING (article_id)
-                WHERE s.article_id IN (SELECT article_id FROM banded UNION SELECT article_id FROM chunk_sharers)
-                """).fetchall()
-    index.insert_stored(rows, postings, boilerplate)
+    fingerprints can meet (warehouse.index.candidates); nothing is held between chunks."""
+    index.insert_stored(*store.candidates(con, index.band_keys(signatures), fingerprints,
+                                          index.settings.passage_max_articles))
 
 
 def add_texts(con, index: NearDuplicateIndex, wanted: set[str]) -> None:
-    """Give `index` the 5-gram sets of the stored articles it will compare exactly: one query
-    for the few candidates that need it (NearDuplicateIndex.to_compare)."""
-    if not wanted:
-        return
-    with _registered(con, "compared", pa.table({"article_id": pa.array(sorted(wanted), pa.string())})):
-        rows = con.execute("SELECT article_id, lead, body FROM articles "
-                           "WHERE article_id IN (SELECT article_id FROM compared)").fetchall()
-    index.set_texts({aid: index.shingle_set(sentences(f"{lead or ''}\n{body}")) for aid, lead, body in rows})
+    """Give `index` the 5-gram sets of the stored articles it will compare exactly: the few
+    candidates that need it (NearDuplicateIndex.to_compare)."""
+    index.set_texts({aid: index.shingle_set(sentences(f"{lead or ''}\n{body}"))
+                     for aid, lead, body in store.texts(con, wanted)})
 
 
 def fill_missing_bands(con) -> int:
-    """Band keys for articles stored before `article_bands` existed (schema version 6), once:
-    a warehouse with signatures and no band keys is one from before."""
-    if con.execute("SELECT count(*) FROM article_bands").fetchone()[0]:
-        return 0
-    (last,) = con.execute("SELECT max(rowid) FROM article_signatures").fetchone()
-    if last is None:  # no signatures either
-        return 0
-    index, filled, step = NearDuplicateIndex(), 0, 10_000
-    for start in range(0, last + 1, step):  # a slice of rows at a time
-        rows = con.execute("SELECT article_id, minhash FROM article_signatures WHERE rowid >= ? AND rowid < ?",
-                           [start, start + step]).fetchall()
-        if not rows:
-            continue
-        keys = index.band_keys(np.stack([np.frombuffer(blob, dtype=np.uint32) for _, blob in rows]))
-        table = pa.table({"band_key": pa.array(keys.ravel(), pa.int64()),
-                          "article_id": pa.array([aid for aid, _ in rows for _ in range(keys.shape[1])])})
-        with _registered(con, "_bands", table):
-            con.execute("INSERT INTO article_bands SELECT * FROM _bands")
-        filled += len(rows)
-    return filled
+    """Band keys of stored signatures, once, where the warehouse has none (schemas 6 and 7)."""
+    return store.fill_missing_bands(con, NearDuplicateIndex().band_keys)
 
 
 def _empty_rows() -> dict[str, list[dict]]:
@@ -171,7 +98,7 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
                f"the crawl stopped at PROVNEWS_CRAWL_TIMEOUT after {manifest['requests']} requests; "
                "the next crawl walks on past what it knows to fetch the rest")
     fill_missing_bands(con)
-    known = in_warehouse(con, "url_key", "article_urls", batch.url_keys())
+    known = store.lookup(con, "article_urls", "url_key", batch.url_keys())
     fields = []  # (title?, date?, author?, body length) of each new article, for `coverage`
     # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
     records = batch.records()
@@ -210,7 +137,7 @@ def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchR
     warehouse (and each other) and fill `rows`. `imported_from`: url_key -> the archive an
     imported article came from. Returns the near-duplicate groups the chunk re-roots."""
     imported_from = imported_from or {}
-    originals = in_warehouse(con, "content_hash", "articles", [h for _, _, h in cleaned])
+    originals = store.lookup(con, "articles", "content_hash", [h for _, _, h in cleaned])
     # Earliest first, so that within a chunk the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
     index = NearDuplicateIndex()
@@ -293,8 +220,7 @@ def load(con, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
         return BatchResult(batch.batch_id, batch.manifest["portal"])
     started = time.monotonic()
     manifest = batch.manifest
-    con.execute("BEGIN")
-    try:
+    with db.transaction(con):
         result = insert_batch(con, batch, run_id)
         result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
         crawl_run = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
@@ -305,31 +231,6 @@ def load(con, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
                      "duration_s": round(result.seconds, 1)}  # crawl (if given) and load
         loader.finish_batch(con, batch_id=batch.batch_id, run_id=crawl_run["run_id"], portal=result.portal,
                             pages=result.pages, crawl_run=crawl_run)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     result.loaded = True
     batch.mark_loaded()
     return result
-
-
-def known_url_keys(con) -> list[str]:
-    """What a scheduled crawl need not fetch again: every stored URL, and pages rejected for a
-    reason that will not change (a transient failure is tried again)."""
-    rows = con.execute("SELECT url_key FROM article_urls UNION "
-                       "SELECT url_key FROM rejects WHERE url_key IS NOT NULL AND NOT transient").fetchall()
-    return [k for (k,) in rows]
-
-
-def cut_short(con) -> set[str]:
-    """Portals whose latest loaded crawl stopped at its time bound. Their next crawl walks on
-    past listing pages it already knows: the articles listed after the stopping point are older
-    than those, and an incremental walk would never reach them."""
-    rows = con.execute("""
-        SELECT c.portal FROM crawl_runs c
-        WHERE c.status = 'loaded'
-          AND c.run_id = (SELECT max(run_id) FROM crawl_runs WHERE portal = c.portal AND status = 'loaded')
-          AND EXISTS (SELECT 1 FROM rejects r WHERE r.portal = c.portal AND r.reason = 'crawl_timeout'
-                      AND r.run_id >= c.run_id)""").fetchall()
-    return {portal for (portal,) in rows}

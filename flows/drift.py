@@ -17,6 +17,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from warehouse import runs
+
 
 @dataclass(frozen=True)
 class DriftSettings:
@@ -73,13 +75,11 @@ def with_proposal(found: list[str], portal: str) -> list[str]:
 
 def check(con, run_id: str, portal: str, settings: DriftSettings = DEFAULTS) -> list[str]:
     """Judge one portal's row of a run against its history, and store the alerts on the row."""
-    cur = con.execute("SELECT * FROM crawl_runs WHERE portal = ? ORDER BY started_at DESC NULLS LAST", [portal])
-    columns = [d[0] for d in cur.description]
-    rows = [dict(zip(columns, r)) for r in cur.fetchall()]
+    rows = runs.history(con, portal)
     run = next((r for r in rows if r["run_id"] == run_id), None)
     if run is None:
         return []
     history = [r for r in rows if r["run_id"] != run_id and r["status"] == "loaded"]
     found = with_proposal(alerts(run, history, settings), portal)
-    con.execute("UPDATE crawl_runs SET alerts = ? WHERE run_id = ? AND portal = ?", [found, run_id, portal])
+    runs.set_alerts(con, run_id, portal, found)
     return found

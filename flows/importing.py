@@ -28,7 +28,6 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flows import batches
 from flows.batches import BatchResult, dedupe_chunk
 from flows.cleaning import Article, Unusable, clean_page
 from flows.cleaning.text import clean_lines, require_article
@@ -36,7 +35,7 @@ from flows.dedupe import content_hash
 from spiders.dates import VN_TZ, parse_vn_datetime
 from spiders.portals import PORTALS
 from spiders.urls import url_key
-from warehouse import loader
+from warehouse import db, index as store, loader
 
 FORMATS = (".jsonl", ".csv")
 CHUNK_RECORDS = 1000  # records cleaned, judged and committed at a time
@@ -252,20 +251,15 @@ def _load_chunk(con, path: Path, chunk, default_source: str, result: ImportResul
         seen.add(key)
         cleaned.append((key, art, content_hash(art.lead, art.body)))
         sources[key] = _text(rec, "source") or default_source
-    known = batches.in_warehouse(con, "url_key", "article_urls", [key for key, _, _ in cleaned])
+    known = store.lookup(con, "article_urls", "url_key", [key for key, _, _ in cleaned])
     result.already_known += sum(key in known for key, _, _ in cleaned)
     cleaned = [c for c in cleaned if c[0] not in known]
-    logged = batches.in_warehouse(con, "url_key", "rejects", [r["url_key"] for r in rows["rejects"]], column_out="url_key")
+    logged = store.lookup(con, "rejects", "url_key", [r["url_key"] for r in rows["rejects"]], column_out="url_key")
     rows["rejects"] = [r for r in rows["rejects"] if r["url_key"] not in logged]  # rejected before: once is enough
     tally = BatchResult(batch_id, default_source)
-    con.execute("BEGIN")
-    try:
+    with db.transaction(con):
         reroots = dedupe_chunk(con, cleaned, rows, tally, result.run_id, batch_id, now, imported_from=sources)
         loader.insert_rows(con, rows, reroots)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     result.new += tally.new
     result.duplicates += tally.duplicates
     result.near_duplicates += tally.near_duplicates

@@ -23,7 +23,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -47,7 +46,7 @@ from mirror.server import mirror_started
 from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 from spiders.settings import CLOSESPIDER_TIMEOUT
-from warehouse import db, search
+from warehouse import db, runs, search
 from warehouse.loader import record_run
 
 # A crawl stops itself at PROVNEWS_CRAWL_TIMEOUT (Scrapy's CLOSESPIDER_TIMEOUT) and keeps what
@@ -248,14 +247,14 @@ def rebuild_search(db_file: Path) -> None:
 def _write_known(db_file: Path, root: Path, workdir: Path) -> tuple[Path, set[str]]:
     """The URL keys a crawl need not fetch: the warehouse's, plus those of batches staged but not
     yet loaded (when the warehouse is held by another process, the archive's keys stand in);
-    and the portals whose last crawl was cut short by its time bound (`batches.cut_short`)."""
+    and the portals whose last crawl was cut short by its time bound (`warehouse.runs.cut_short`)."""
     keys: set[str] = set()
     cut_short: set[str] = set()
     staged = staging.pending(root)
     try:
         with contextlib.closing(db.connect(db_file, read_only=True)) as con:
-            keys.update(batches.known_url_keys(con))
-            cut_short = batches.cut_short(con)
+            keys.update(runs.known_url_keys(con))
+            cut_short = runs.cut_short(con)
     except FileNotFoundError:  # no warehouse yet
         pass
     except (db.WarehouseBusy, duckdb.CatalogException) as e:  # held open, or not yet created

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if finish == "closespider_timeout":
         # The portal's crawl reached PROVNEWS_CRAWL_TIMEOUT: what was fetched is complete pages,
         # so the batch loads; the load records the timeout as a reject, which makes the portal's
-        # next crawl walk on past known listing pages (flows.batches.cut_short).
+        # next crawl walk on past known listing pages (warehouse.runs.cut_short).
         finish = "finished"
         manifest["timed_out"] = True
     if finish == "finished" and not manifest["listing_pages"]:

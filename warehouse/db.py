@@ -9,6 +9,7 @@ the ingest flow then leaves its batches staged on disk for the next run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from importlib import resources
@@ -36,6 +37,19 @@ def migrations() -> list[tuple[int, str, str]]:
     return out
 
 
+@contextlib.contextmanager
+def transaction(con):
+    """One transaction for the block: committed at its end, rolled back if it raises (Ctrl-C
+    included)."""
+    con.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns their names."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -45,14 +59,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     for version, name, sql in migrations():
         if version in done:
             continue
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(name)
     return applied
 

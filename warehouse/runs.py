@@ -1,0 +1,36 @@
+"""What the warehouse remembers of runs: the URLs a crawl need not fetch again, the portals
+whose last crawl was cut short, and each portal's run history (what drift is judged on)."""
+
+from __future__ import annotations
+
+
+def known_url_keys(con) -> list[str]:
+    """What a scheduled crawl need not fetch again: every stored URL, and pages rejected for a
+    reason that will not change (a transient failure is tried again)."""
+    rows = con.execute("SELECT url_key FROM article_urls UNION "
+                       "SELECT url_key FROM rejects WHERE url_key IS NOT NULL AND NOT transient").fetchall()
+    return [k for (k,) in rows]
+
+
+def cut_short(con) -> set[str]:
+    """Portals whose latest loaded crawl stopped at its time bound. Their next crawl walks on
+    past listing pages it already knows: the articles listed after the stopping point are older
+    than those, and an incremental walk would never reach them."""
+    rows = con.execute("""
+        SELECT c.portal FROM crawl_runs c
+        WHERE c.status = 'loaded'
+          AND c.run_id = (SELECT max(run_id) FROM crawl_runs WHERE portal = c.portal AND status = 'loaded')
+          AND EXISTS (SELECT 1 FROM rejects r WHERE r.portal = c.portal AND r.reason = 'crawl_timeout'
+                      AND r.run_id >= c.run_id)""").fetchall()
+    return {portal for (portal,) in rows}
+
+
+def history(con, portal: str) -> list[dict]:
+    """The portal's crawl_runs rows, newest first."""
+    cur = con.execute("SELECT * FROM crawl_runs WHERE portal = ? ORDER BY started_at DESC NULLS LAST", [portal])
+    columns = [d[0] for d in cur.description]
+    return [dict(zip(columns, r)) for r in cur.fetchall()]
+
+
+def set_alerts(con, run_id: str, portal: str, alerts: list[str]) -> None:
+    con.execute("UPDATE crawl_runs SET alerts = ? WHERE run_id = ? AND portal = ?", [alerts, run_id, portal])
