@@ -136,3 +136,10 @@ def test_a_version_1_warehouse_upgrades_in_place(tmp_path):
             == [v for v, _, _ in db.migrations()]
         assert con.execute("SELECT body FROM articles").fetchall() == [("Nội dung.",)]
         assert con.execute("SELECT count(*) FROM article_removals").fetchone() == (0,)
+        # Every view still answers: one of `SELECT *` binds its columns when it is created.
+        views = [v for (v,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal "
+                                           "AND schema_name = 'main'").fetchall()]
+        assert {"stories", "republished", "daily_counts", "last_run_rejects"} <= set(views)
+        for view in views:
+            con.execute(f"SELECT * FROM {view}").fetchall()
+        assert con.execute("SELECT article_id, imported_from FROM stories").fetchall() == [("a1", None)]

@@ -10,3 +10,8 @@ ALTER TABLE articles ADD COLUMN imported_from VARCHAR;
 
 -- The line of the imported file a rejected record was on (NULL for crawled pages).
 ALTER TABLE rejects ADD COLUMN line INTEGER;
+
+-- A view binds the columns of `SELECT *` when it is created: `stories` is made again with the
+-- new column, or it would refuse every query ("Contents of view were altered").
+CREATE OR REPLACE VIEW stories AS
+SELECT * FROM articles WHERE duplicate_of IS NULL;
