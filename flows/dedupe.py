@@ -120,13 +120,8 @@ def sentences(text: str) -> list[str]:
     return [" ".join(line.split()) for line in folded.split("\n") if line.strip()]
 
 
-def shingles(folded: list[str], n: int) -> set[bytes]:
-    w = " ".join(folded).split()
-    return {" ".join(w[i:i + n]).encode() for i in range(max(len(w) - n + 1, 1))}
-
-
 def shingle_hashes(folded: list[str], n: int) -> list[int]:
-    """CRC32 of every word n-gram (the bytes `shingles` makes), as slices of one encoded buffer.
+    """CRC32 of every distinct word n-gram of the folded text, as slices of one encoded buffer.
     32 bits, like datasketch's default (sha1, truncated), at a fraction of its cost; stored
     signatures depend on it, so changing it means recomputing `article_signatures`."""
     data = " ".join(folded).encode()
@@ -206,7 +201,7 @@ class _Entry:
 
 
 class NearDuplicateIndex:
-    """MinHash LSH over a set of articles, plus passage fingerprints. Load it with `from_rows`
+    """MinHash LSH over a set of articles, plus passage fingerprints. Load it with `insert_stored`
     (the stored articles a chunk of new ones can meet), give the texts of those `to_compare`
     asks for (`set_texts`), then ask `judge` for each new article, and `add` it."""
 
@@ -250,12 +245,6 @@ class NearDuplicateIndex:
         for aid, keys in zip(ids, self.band_keys(signatures).tolist()):
             for key in keys:
                 self.buckets.setdefault(key, []).append(aid)
-
-    @classmethod
-    def from_rows(cls, signatures, fingerprints, settings: DedupeSettings = DEFAULTS) -> "NearDuplicateIndex":
-        index = cls(settings)
-        index.insert_stored(signatures, fingerprints)
-        return index
 
     def insert_stored(self, signatures, fingerprints, boilerplate=()) -> None:
         """Add stored articles. signatures: (article_id, minhash bytes, published_at,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import email.utils
+import functools
 import io
 import itertools
 import json
@@ -29,8 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flows.batches import BatchResult, dedupe_chunk
-from flows.cleaning import Article, Unusable, clean_page
-from flows.cleaning.text import clean_lines, require_article
+from flows.cleaning import Article, Unusable, clean_fields, clean_page
 from flows.dedupe import content_hash
 from spiders.dates import VN_TZ, parse_vn_datetime
 from spiders.portals import PORTALS
@@ -141,11 +141,16 @@ def parse_published(text: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
 
 
+@functools.cache
+def _portals_by_domain() -> dict:
+    """Each domain's portal: the one it is home to, over one that may redirect to it (a merged
+    province's)."""
+    found = {domain: portal for portal in PORTALS.values() for domain in portal.domains[1:]}
+    return found | {portal.home: portal for portal in PORTALS.values()}
+
+
 def _portal_of(host: str):
-    for portal in PORTALS.values():
-        if host in portal.domains:
-            return portal
-    return None
+    return _portals_by_domain().get(host)
 
 
 def to_article(rec: dict) -> tuple[str, Article]:
@@ -166,15 +171,8 @@ def to_article(rec: dict) -> tuple[str, Article]:
             text = body.replace("\r\n", "\n")
             # Paragraphs apart by a blank line; an archive with none puts one a line.
             paragraphs = [" ".join(p.split()) for p in text.split("\n\n" if "\n\n" in text else "\n")]
-            cleaned = require_article(
-                clean_lines(paragraphs, title=title, published_at=published, author=author, lead=lead,
-                            noise_lines=(), date_formats=portal.date_formats if portal else (), find_captions=True),
-                "empty_text", "no article text after cleaning")
-            art = Article(title=cleaned.title, published_at=cleaned.published_at.isoformat() if cleaned.published_at
-                          else None, author=cleaned.author, lead=cleaned.lead, body=cleaned.body,
-                          captions=cleaned.captions, views=cleaned.views, portal=None, province=None,
-                          province_current=None, url=url, extraction="text",
-                          removals=[{"rule": r.rule, "text": r.text} for r in cleaned.removals])
+            art = clean_fields(paragraphs, title=title, published_at=published, author=author, lead=lead,
+                               portal=portal, url=url)
         elif html:
             art = clean_page(html.encode("utf-8"), portal=portal, url=url, content_type="text/html; charset=utf-8")
             art.title = title or art.title
@@ -184,9 +182,8 @@ def to_article(rec: dict) -> tuple[str, Article]:
             raise BadRecord("empty_text", "the record has neither body nor html")
     except Unusable as e:
         raise BadRecord("empty_text" if e.reason == "empty_body" else e.reason, e.detail) from None
-    art.portal = portal.key if portal else host
-    art.province = portal.province if portal else None
-    art.province_current = portal.province_current if portal else None
+    if portal is None:  # another outlet: its host names it
+        art.portal = host
     key = portal.url_key(url) if portal else url_key(url)
     return key, art
 

@@ -38,6 +38,17 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 @contextlib.contextmanager
+def registered(con, name: str, table):
+    """An Arrow table visible to SQL as `name` for the block. Values go into SQL this way
+    rather than as list parameters, which DuckDB converts element by element, ten times slower."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+@contextlib.contextmanager
 def transaction(con):
     """One transaction for the block: committed at its end, rolled back if it raises (Ctrl-C
     included)."""

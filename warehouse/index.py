@@ -1,28 +1,16 @@
 """The de-duplication index as the warehouse stores it: what a load asks of it for one chunk of
 new articles. The index's logic (signatures, band keys, judging) is `flows.dedupe`'s; here is
 only how its stored parts are read, so that a load holds none of them between chunks.
-
-Values go into SQL as registered Arrow tables rather than list parameters, which DuckDB
-converts element by element, over ten times slower.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 
-
-@contextlib.contextmanager
-def registered(con, name: str, table: pa.Table):
-    """An Arrow table visible to SQL as `name` for the block."""
-    con.register(name, table)
-    try:
-        yield
-    finally:
-        con.unregister(name)
+from warehouse.db import registered
 
 
 def lookup(con, table: str, column: str, values: list[str], column_out: str = "article_id") -> dict[str, str]:

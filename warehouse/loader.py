@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from warehouse.db import registered
+
 ARTICLES = pa.schema([
     ("article_id", pa.string()), ("portal", pa.string()), ("province", pa.string()),
     ("province_current", pa.string()), ("url", pa.string()), ("title", pa.string()),
@@ -61,11 +63,8 @@ def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, 
                     "WHERE article_id = ? OR duplicate_of = ?", [new, similarity, old, old])
     for table, schema in TABLES.items():
         if rows.get(table):
-            con.register("_staged", pa.Table.from_pylist(rows[table], schema=schema))
-            try:
+            with registered(con, "_staged", pa.Table.from_pylist(rows[table], schema=schema)):
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
-            finally:
-                con.unregister("_staged")
 
 
 def record_run(con, crawl_run: dict) -> None:

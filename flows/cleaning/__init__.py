@@ -1,7 +1,8 @@
 """Cleaning: a raw page (or a text file like the seeds) in, one clean article out.
 
 `clean_page` is what ingest runs on every staged page and what `provnews clean FILE.html`
-prints; `clean_text` is the seeds' path. Both end in the same text core (`text.clean_lines`).
+prints; `clean_text` is the seeds' path; `clean_fields` an imported record's (`provnews
+import`). All end in the same text core (`text.clean_lines`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flows.cleaning.text import Cleaned, clean_lines, require_article
 from spiders.dates import parse_vn_datetime
 from spiders.portals import Portal
 
-__all__ = ["Article", "Unusable", "clean_page", "clean_text"]
+__all__ = ["Article", "Unusable", "clean_fields", "clean_page", "clean_text"]
 
 
 @dataclass
@@ -85,4 +86,15 @@ def clean_text(data: bytes | str, *, portal: Portal | None = None, url: str | No
     cleaned = require_article(clean_lines(data.splitlines(), date_formats=portal.date_formats if portal else (),
                                           noise_lines=_noise(portal), find_captions=True),
                               "empty_body", "no article text")
+    return _article(cleaned, portal, url, "text")
+
+
+def clean_fields(paragraphs: list[str], *, title: str | None = None, published_at=None, author: str | None = None,
+                 lead: str | None = None, portal: Portal | None = None, url: str | None = None) -> Article:
+    """An article another crawler extracted: its paragraphs, and the fields it gave, which win
+    over what the text suggests as a page's own elements do. Raises Unusable("empty_text")."""
+    cleaned = require_article(clean_lines(paragraphs, title=title, published_at=published_at, author=author,
+                                          lead=lead, noise_lines=_noise(portal),
+                                          date_formats=portal.date_formats if portal else (), find_captions=True),
+                              "empty_text", "no article text after cleaning")
     return _article(cleaned, portal, url, "text")
