@@ -31,3 +31,7 @@ class Entry(NamedTuple):
     title: str
     published: datetime
     article: object = None      # mirror.corpus.Article; None for a fault's fake entries
+
+    @property
+    def lead(self) -> str | None:
+        return getattr(self.article, "lead", None)

@@ -38,14 +38,11 @@ class Layout(FamilyLayout):
     def _kind(self) -> str:
         return self.site.options.get("pagination", "fragment")
 
-    def _cats(self) -> list[str]:
-        return [c for c, _ in self.site.categories]
-
     def _category_id(self, cat: str) -> int:
-        return int(self.site.options.get("category_base", 1000)) + self._cats().index(cat)
+        return int(self.site.options.get("category_base", 1000)) + self.category_keys().index(cat)
 
     def _category_of_id(self, cid: str) -> str | None:
-        cats = self._cats()
+        cats = self.category_keys()
         try:
             i = int(cid) - int(self.site.options.get("category_base", 1000))
         except ValueError:
@@ -57,7 +54,7 @@ class Layout(FamilyLayout):
             from mirror.corpus import listing
             return listing(self.site.key, cat, 1, self.size)[1]
         except Exception:  # noqa: BLE001 - the corpus not importable here: count as it does
-            members = len(range(self._cats().index(cat), self.size, len(self._cats())))
+            members = len(range(self.category_keys().index(cat), self.size, len(self.category_keys())))
             return max(1, -(-members // self.site.per_page))
 
     # ------------------------------------------------------------------ URLs
@@ -81,7 +78,7 @@ class Layout(FamilyLayout):
                 return None
             return ("listing", cat, page_no, "fragment")
         m = re.fullmatch(r"/([\w-]+)/?", path)
-        if m and m.group(1) in self._cats():
+        if m and m.group(1) in self.category_keys():
             cat, page_no = m.group(1), 1
             if self._kind == "query":
                 try:
@@ -101,7 +98,7 @@ class Layout(FamilyLayout):
     def _items(self, entries) -> str:
         out = []
         for e in entries:
-            lead = e.article.lead if e.article is not None and getattr(e.article, "lead", None) else ""
+            lead = e.lead or ""
             out.append(
                 f"<div class='article-item clearfix'><a class='article-image' href='{e.href}'>"
                 f"<img src='/Portals/0/Thumbs/{zlib.crc32(e.href.encode()) % 9999}.jpg' alt=''></a>"
@@ -143,7 +140,7 @@ class Layout(FamilyLayout):
         items = self._items(entries)
         if fmt == "fragment":
             return items + (self._pager(cat, page_no, pages, prefix) if entries else "")
-        name = dict(self.site.categories).get(cat, cat)
+        name = self.category_name(cat, cat)
         body = (f"{self.menu()}<div id='dnn_ContentPane' class='ContentPane'>"
                 f"<div class='breadcrumb'><a href='{prefix}/'>Trang chủ</a> » <span>{escape(name)}</span></div>"
                 f"<div id='dnn_ctr{self._category_id(cat)}_ModuleContent' class='DnnModule ArticleInMenu'>"
@@ -159,7 +156,7 @@ class Layout(FamilyLayout):
         lead = f"<div class='ArticleSummary'>{escape(a.lead)}</div>" if a.lead else ""
         author = self.author_of(a)
         author = f"<div class='ArticleAuthor'>{escape(author)}</div>" if author else ""
-        name = dict(self.site.categories).get(a.category, a.category)
+        name = self.category_name(a.category, a.category)
         body = (f"{self.menu()}<div id='dnn_ContentPane' class='ContentPane'>"
                 f"<div class='breadcrumb'><a href='/'>Trang chủ</a> » <a href='/{a.category}'>{escape(name)}</a></div>"
                 f"<div class='DnnModule ArticleDetail'>"

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import base64
 import re
-import zlib
 from html import escape
 
-from mirror.families.base import FamilyLayout, page, page_window, related
+from mirror.families.base import FamilyLayout, image_number, page, page_window, related
 from mirror.site import Site
 
 _ARTICLE_RX = re.compile(r"/vi/([\w-]+)/(?:[\w-]*-)?(\d+)")
@@ -34,7 +33,7 @@ GENERATOR = "CA0B0334"
 
 
 def _figure(caption: str) -> str:
-    n = zlib.crc32(caption.encode()) % 99999
+    n = image_number(caption)
     return (f"<table class='image' align='center' style='width:100%'><tbody><tr><td>"
             f"<img src='/Uploads/images/{n}.jpg' alt='' style='width:100%'></td></tr>"
             f"<tr><td><figcaption><em>{escape(caption)}</em></figcaption></td></tr></tbody></table>")
@@ -98,7 +97,7 @@ class Layout(FamilyLayout):
     # ------------------------------------------------------------------ pages
 
     def _name(self, cat):
-        return dict(self.site.categories).get(cat, "Tin tức")
+        return self.category_name(cat)
 
     def _client(self, name: str) -> str:
         return name.replace("$", "_")
@@ -127,8 +126,8 @@ class Layout(FamilyLayout):
     def render_listing(self, cat, page_no, entries, pages, fmt="page", prefix=""):
         items = []
         for e in entries:
-            lead = getattr(e.article, "lead", None) if e.article is not None else None
-            n = zlib.crc32(e.title.encode()) % 99999
+            lead = e.lead
+            n = image_number(e.title)
             items.append(
                 f"<div class='item-news'><a href='{e.href}'><img src='/Uploads/images/thumb_{n}.jpg' alt=''></a>"
                 f"<a class='title-news' href='{e.href}'>{escape(e.title)}</a>"

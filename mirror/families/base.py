@@ -33,6 +33,17 @@ def figure(caption: str) -> str:
             f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
+def image_number(text: str) -> int:
+    """A stable number for an image's file name, from its caption or its article's title."""
+    return zlib.crc32(text.encode()) % 99999
+
+
+def page_number(values: list[str] | None) -> int:
+    """The page a query parameter names (`parse_qs` values); 1 when absent or not a page."""
+    raw = (values or ["1"])[0]
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
 def page_window(page_no: int, pages: int, around: int = 2) -> range:
     """The page numbers a pager shows around the current page, as most CMSs print them."""
     return range(max(1, page_no - around), min(pages, page_no + around) + 1)
@@ -124,6 +135,16 @@ class FamilyLayout:
         if "byline_share" in noise and a.author:
             out.append(para.format(f"<strong>{escape(a.author)}</strong> {SHARE_LINE}"))
         return "\n".join(out)
+
+    def category_keys(self) -> list[str]:
+        return [c for c, _ in self.site.categories]
+
+    def category_name(self, cat: str, default: str = "Tin tức") -> str:
+        return dict(self.site.categories).get(cat, default)
+
+    def category_key(self, name: str) -> str | None:
+        """The category a URL names, whatever its case (SharePoint's URLs are case-blind)."""
+        return {c.lower(): c for c in self.category_keys()}.get(name.lower())
 
     def index_of_id(self, iid: int) -> int | None:
         from mirror.corpus import index_of_id

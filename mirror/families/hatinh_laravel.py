@@ -18,11 +18,10 @@ Site options: none.
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import datetime
 from html import escape
 
-from mirror.families.base import FamilyLayout, page, page_window, related
+from mirror.families.base import FamilyLayout, image_number, page, page_number, page_window, related
 from mirror.site import VN_TZ, Site
 
 _ARTICLE_RX = re.compile(r"/vi/bai-viet/(?:[\w-]*-)?(\d+)")
@@ -31,7 +30,7 @@ _LISTING_RX = re.compile(r"/vi/chuyen-muc/([\w-]+)")
 
 def _figure(caption: str) -> str:
     """CKEditor's captioned image, as Laravel CMSs store it."""
-    n = zlib.crc32(caption.encode()) % 99999
+    n = image_number(caption)
     return (f"<figure class='image'><img src='/storage/uploads/images/{n}.jpg' alt='{escape(caption)}'>"
             f"<figcaption>{escape(caption)}</figcaption></figure>")
 
@@ -56,14 +55,13 @@ class Layout(FamilyLayout):
             return ("article", self.index_of_id(int(m.group(1))))
         m = _LISTING_RX.fullmatch(path)
         if m and m.group(1) in dict(self.site.categories):
-            raw = query.get("page", ["1"])[0]
-            return ("listing", m.group(1), int(raw) if raw.isdigit() and int(raw) > 0 else 1, "page")
+            return ("listing", m.group(1), page_number(query.get("page")), "page")
         return self.resolve_pdf(path)
 
     # ------------------------------------------------------------------ pages
 
     def _name(self, cat):
-        return dict(self.site.categories).get(cat, "Tin tức")
+        return self.category_name(cat)
 
     def _chrome(self, inner: str, title: str, charset: str = "utf-8") -> str:
         top = ("<div class='top-bar'><span class='today'>Hà Tĩnh</span> <a href='/vi'>Tiếng Việt</a> | "
@@ -97,8 +95,8 @@ class Layout(FamilyLayout):
     def render_listing(self, cat, page_no, entries, pages, fmt="page", prefix=""):
         items = []
         for e in entries:
-            lead = getattr(e.article, "lead", None) if e.article is not None else None
-            n = zlib.crc32(e.title.encode()) % 99999
+            lead = e.lead
+            n = image_number(e.title)
             items.append(
                 f"<div class='news-item'><a class='thumb' href='{e.href}'>"
                 f"<img src='/storage/uploads/thumbs/{n}.jpg' alt=''></a><div class='info'>"

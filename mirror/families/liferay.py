@@ -46,9 +46,6 @@ class Layout(FamilyLayout):
     def _link_kind(self) -> bool:
         return self._opt("pagination", "query") == "link"
 
-    def _cats(self) -> list[str]:
-        return [c for c, _ in self.site.categories]
-
     # ------------------------------------------------------------------ URLs
 
     def listing_path(self, cat, page_no=1):
@@ -73,7 +70,7 @@ class Layout(FamilyLayout):
         if m:
             return ("article", self.index_of_id(int(m.group(1))))
         m = re.fullmatch(r"/web/(\w+)/([\w-]+)/?", path)
-        if m and m.group(1) == self._web and m.group(2) in self._cats():
+        if m and m.group(1) == self._web and m.group(2) in self.category_keys():
             page_no = 1
             for k, v in query.items():
                 if k.endswith("_cur") and v:
@@ -122,10 +119,10 @@ class Layout(FamilyLayout):
                 + "</ul></div></div>")
 
     def render_listing(self, cat, page_no, entries, pages, fmt="page", prefix=""):
-        name = dict(self.site.categories).get(cat, cat)
+        name = self.category_name(cat, cat)
         items = []
         for e in entries:
-            lead = e.article.lead if e.article is not None and getattr(e.article, "lead", None) else ""
+            lead = e.lead or ""
             items.append(
                 f"<div class='asset-abstract'><div class='asset-content'>"
                 f"<h3 class='asset-title'><a href='{e.href}'>{escape(e.title)}</a></h3>"

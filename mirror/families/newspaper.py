@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from html import escape
 
-from mirror.families.base import FamilyLayout, page, page_window
+from mirror.families.base import FamilyLayout, image_number, page, page_window
 from mirror.site import Site
 
 _ARTICLE_RX = re.compile(r"/[\w-]*-post(\d+)\.html")
@@ -32,7 +31,7 @@ _LISTING_RX = re.compile(r"/([\w-]+)/(?:trang-(\d+)\.html)?")
 
 
 def _figure(caption: str) -> str:
-    n = zlib.crc32(caption.encode()) % 99999
+    n = image_number(caption)
     return (f"<figure class='image'><img src='https://cdn.example.invalid/images/{n}.jpg' alt='{escape(caption)}'"
             f" data-src='/images/{n}.jpg'><figcaption><p>{escape(caption)}</p></figcaption></figure>")
 
@@ -61,7 +60,7 @@ class Layout(FamilyLayout):
     # ------------------------------------------------------------------ pages
 
     def _name(self, cat):
-        return dict(self.site.categories).get(cat, "Tin tức")
+        return self.category_name(cat)
 
     def _chrome(self, inner: str, title: str, charset: str = "utf-8", head: str = "") -> str:
         header = (f"<div class='site-header'><a class='logo' href='/'>Báo {escape(self.site.province)}</a>"
@@ -74,8 +73,8 @@ class Layout(FamilyLayout):
     def render_listing(self, cat, page_no, entries, pages, fmt="page", prefix=""):
         stories = []
         for e in entries:
-            lead = getattr(e.article, "lead", None) if e.article is not None else None
-            n = zlib.crc32(e.title.encode()) % 99999
+            lead = e.lead
+            n = image_number(e.title)
             stories.append(
                 f"<article class='story'><figure class='story__thumb'><a class='cms-link' href='{e.href}'"
                 f" title='{escape(e.title)}'><img src='/images/thumb/{n}.jpg' alt=''></a></figure>"

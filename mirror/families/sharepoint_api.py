@@ -27,7 +27,7 @@ import zlib
 from html import escape
 from urllib.parse import quote
 
-from mirror.families.base import FamilyLayout, page, related
+from mirror.families.base import FamilyLayout, image_number, page, related
 from mirror.site import Entry, Site
 
 ENDPOINT = "/APIVP/api/DSTinTuc/QUERYDATA"
@@ -36,7 +36,7 @@ _LIST_RX = re.compile(r"(/.+/Lists/[^/]+)/AllItems\.aspx", re.I)
 
 
 def _figure(caption: str) -> str:
-    n = zlib.crc32(caption.encode()) % 99999
+    n = image_number(caption)
     return (f"<p style=\"text-align: center;\"><img alt=\"\" src=\"/ct/cms/tintuc/PublishingImages/{n}.jpg\""
             f" style=\"width: 700px;\"></p><figure><figcaption style=\"text-align: center;\"><em>"
             f"{escape(caption)}</em></figcaption></figure>")
@@ -45,9 +45,6 @@ def _figure(caption: str) -> str:
 class Layout(FamilyLayout):
     family = "sharepoint_api"
     serves_records = True
-
-    def _cats(self) -> dict[str, str]:
-        return {c.lower(): c for c, _ in self.site.categories}
 
     # ------------------------------------------------------------------ URLs
 
@@ -62,11 +59,10 @@ class Layout(FamilyLayout):
         return path
 
     def resolve(self, method, path, query, form):
-        cats = self._cats()
         if path.rstrip("/").lower() == ENDPOINT.lower():
             if method != "POST" or form.get("do", [""])[0] != "QUERYDATA":
                 return None
-            cat = cats.get(form.get("UrlList", [""])[0].rstrip("/").lower())
+            cat = self.category_key(form.get("UrlList", [""])[0].rstrip("/"))
             if cat is None:
                 return None
             try:
@@ -75,12 +71,12 @@ class Layout(FamilyLayout):
                 return None
             return ("listing", cat, start // self.site.per_page + 1, "json")
         m = _DETAIL_RX.fullmatch(path)
-        if m and m.group(1).lower() in cats:
+        if m and self.category_key(m.group(1)):
             raw = query.get("ItemID", [""])[0]
             return ("article", self.index_of_id(int(raw))) if raw.isdigit() else None
         m = _LIST_RX.fullmatch(path)
-        if m and m.group(1).lower() in cats:
-            return ("listing", cats[m.group(1).lower()], 1, "page")
+        if m and self.category_key(m.group(1)):
+            return ("listing", self.category_key(m.group(1)), 1, "page")
         return self.resolve_pdf(path)
 
     # ------------------------------------------------------------------ records
@@ -125,7 +121,7 @@ class Layout(FamilyLayout):
                   f" ajax: {{ url: '{ENDPOINT}', type: 'POST', data: function (d) {{ return {{ do: 'QUERYDATA',"
                   f" fieldOrder: 'CreatedDate', ascending: 'desc', UrlList: UrlList, start: d.start,"
                   f" length: d.length }}; }} }} }}); }});</script>")
-        name = dict(self.site.categories).get(cat, "Tin tức")
+        name = self.category_name(cat)
         inner = (f"<div class='ms-webpart-titleText'><span>{escape(name)}</span></div>"
                  f"<table id='tbl-tintuc' class='table-tintuc'><thead><tr><th>Tin tức</th></tr></thead>"
                  f"<tbody></tbody></table>")

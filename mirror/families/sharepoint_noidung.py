@@ -24,12 +24,11 @@ Site options:
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import datetime
 from html import escape
 from urllib.parse import quote
 
-from mirror.families.base import FamilyLayout, SHARE_LINE, page, page_window, related
+from mirror.families.base import SHARE_LINE, FamilyLayout, image_number, page, page_number, page_window, related
 from mirror.site import VN_TZ, Site
 
 DETAIL = "/noidung/tintuc/Pages/chi-tiet-tin-tuc.aspx"
@@ -46,7 +45,7 @@ def _ampm(d: datetime) -> str:
 
 def radeditor_figure(caption: str) -> str:
     """A RadEditor image: a centred paragraph with the image, the caption in the next one."""
-    n = zlib.crc32(caption.encode()) % 99999
+    n = image_number(caption)
     return (f"<p style='text-align: center;'><img class='imgtelerik' alt='' "
             f"src='/noidung/tintuc/PublishingImages/{n}.jpg' style='width: 600px;'></p>"
             f"<p style='text-align: center;'><em>{escape(caption)}</em></p>")
@@ -71,40 +70,33 @@ class Layout(FamilyLayout):
         path = f"{section}{DETAIL}?ItemID={a.item_id}&l={a.category}"
         if category and category != a.category:
             param = self._opts.get("variant_param", "CategoryID")
-            cats = [c for c, _ in self.site.categories]
+            cats = self.category_keys()
             value = str(cats.index(category) + 3) if param == "lv" and category in cats else quote(category)
             path += f"&{param}={value}"
         return path
 
     def resolve(self, method, path, query, form):
-        cats = {c.lower(): c for c, _ in self.site.categories}
         if _DETAIL_RX.fullmatch(path):
             if "ItemID" in query:
                 return self._article(query["ItemID"][0])
-            cat = cats.get(query.get("l", [""])[0].lower())
+            cat = self.category_key(query.get("l", [""])[0])
             if cat:
-                return ("listing", cat, self._page(query.get("page")), "page")
+                return ("listing", cat, page_number(query.get("page")), "page")
             return None
         m = _VIEW_DETAIL_RX.fullmatch(path)
         if m and "ItemID" in query:
             return self._article(query["ItemID"][0])
         m = _VIEW_RX.fullmatch(path)
-        if m and m.group(1).lower() in cats:
-            return ("listing", cats[m.group(1).lower()], self._page(query.get("Page")), "page")
+        cat = self.category_key(m.group(1)) if m else None
+        if cat:
+            return ("listing", cat, page_number(query.get("Page")), "page")
         return self.resolve_pdf(path)
 
     def _article(self, raw: str):
         return ("article", self.index_of_id(int(raw))) if raw.isdigit() else None
 
-    @staticmethod
-    def _page(values) -> int:
-        raw = (values or ["1"])[0]
-        return int(raw) if raw.isdigit() and int(raw) > 0 else 1
-
     # ------------------------------------------------------------------ pages
 
-    def _cat_name(self, cat: str) -> str:
-        return dict(self.site.categories).get(cat, "Tin tức")
 
     def _chrome(self, inner: str, title: str, charset: str = "utf-8", head: str = "") -> str:
         toplinks = ("<div class='ms-designer-ribbon'><div id='s4-ribbonrow'></div></div>"
@@ -118,8 +110,8 @@ class Layout(FamilyLayout):
     def render_listing(self, cat, page_no, entries, pages, fmt="page", prefix=""):
         items = []
         for e in entries:
-            lead = getattr(e.article, "lead", None) if e.article is not None else None
-            n = zlib.crc32(e.title.encode()) % 99999
+            lead = e.lead
+            n = image_number(e.title)
             items.append(
                 f"<div class='tin-item'><a class='anh-tin' href='{e.href}'>"
                 f"<img class='imgtelerik' src='/noidung/tintuc/PublishingImages/{n}_thumb.jpg' alt=''></a>"
@@ -134,11 +126,11 @@ class Layout(FamilyLayout):
             if page_no < pages:
                 links.append(f"<a class='next' href='{prefix}{self.listing_path(cat, page_no + 1)}'>Trang sau</a>")
         inner = (f"<div class='breadcrumb'><a href='#'>Trang chủ</a> » <a href='#'>Tin tức</a> » "
-                 f"{escape(self._cat_name(cat))}</div>"
-                 f"<h2 class='webpart-title'>{escape(self._cat_name(cat))}</h2>"
+                 f"{escape(self.category_name(cat))}</div>"
+                 f"<h2 class='webpart-title'>{escape(self.category_name(cat))}</h2>"
                  f"<div class='danhsachtin'>{''.join(items)}</div>"
                  f"<div class='phantrang'>{' '.join(links)}</div>")
-        return self._chrome(inner, self._cat_name(cat))
+        return self._chrome(inner, self.category_name(cat))
 
     def render_article(self, a, charset="utf-8"):
         views = f" <span class='luotxem'>Lượt xem: {a.views}</span>" if a.views is not None else ""
@@ -149,7 +141,7 @@ class Layout(FamilyLayout):
         others = related("Các tin khác", ["Thông báo kết quả tuyển dụng công chức", "Hội nghị giao ban khối nội chính"],
                          css="tinkhac")
         inner = (f"<div class='breadcrumb'><a href='#'>Trang chủ</a> » <a href='#'>Tin tức</a> » "
-                 f"{escape(self._cat_name(a.category))}</div>"
+                 f"{escape(self.category_name(a.category))}</div>"
                  f"<div class='chitiettin'><h1 id='contenttitle'>{escape(a.title)}</h1>"
                  f"<div class='thongtin'><div id='ngaytao'>{_ampm(a.published)}</div>{views}"
                  f"<span class='congcu'><a href='#'>Tăng cỡ chữ</a> <a href='#'>Giảm cỡ chữ</a> "

@@ -13,11 +13,10 @@ entry markup, the time after the date, the author in the info line, the view cou
 from __future__ import annotations
 
 import re
-import zlib
 from html import escape
 from urllib.parse import quote
 
-from mirror.families.base import FamilyLayout, SHARE_LINE, page, page_window
+from mirror.families.base import SHARE_LINE, FamilyLayout, image_number, page, page_number, page_window
 from mirror.site import Site
 
 _CATEGORY_RX = re.compile(r"/portal/Pages/([\w-]+)\.aspx")
@@ -25,7 +24,7 @@ _ARTICLE_RX = re.compile(r"/portal/Pages/\d{4}/\d{1,2}/[^/]*-(\d+)\.aspx")
 
 
 def tandan_figure(caption: str) -> str:
-    n = zlib.crc32(caption.encode()) % 99999
+    n = image_number(caption)
     return (f"<p style='text-align:center'><img src='/portal/PublishingImages/{n}.jpg' alt=''></p>"
             f"<p class='tandan-p-caption' style='text-align:center'><em>{escape(caption)}</em></p>")
 
@@ -47,14 +46,11 @@ class Layout(FamilyLayout):
         if m:
             return ("article", self.index_of_id(int(m.group(1))))
         m = _CATEGORY_RX.fullmatch(path)
-        cats = {c.lower(): c for c, _ in self.site.categories}
-        if m and m.group(1).lower() in cats:
-            raw = query.get("PageIndex", ["1"])[0]
-            return ("listing", cats[m.group(1).lower()], int(raw) if raw.isdigit() and int(raw) > 0 else 1, "page")
+        cat = self.category_key(m.group(1)) if m else None
+        if cat:
+            return ("listing", cat, page_number(query.get("PageIndex")), "page")
         return self.resolve_pdf(path)
 
-    def _cat_name(self, cat):
-        return dict(self.site.categories).get(cat, "Tin tức")
 
     def _chrome(self, inner, title, charset="utf-8"):
         banner = ("<div class='tandan-div-banner'><div class='tandan-div-date-today'>Hôm nay</div>"
@@ -69,8 +65,8 @@ class Layout(FamilyLayout):
     def render_listing(self, cat, page_no, entries, pages, fmt="page", prefix=""):
         items = []
         for e in entries:
-            lead = getattr(e.article, "lead", None) if e.article is not None else None
-            n = zlib.crc32(e.title.encode()) % 99999
+            lead = e.lead
+            n = image_number(e.title)
             items.append(
                 f"<div class='tandan-div-item-news'><div class='tandan-div-img-news'>"
                 f"<a href='{e.href}'><img src='/portal/PublishingImages/{n}_thumb.jpg' alt=''></a></div>"
@@ -86,9 +82,9 @@ class Layout(FamilyLayout):
                 links.append(f"<a href='{prefix}{self.listing_path(cat, page_no + 1)}'>›</a>")
                 links.append(f"<a href='{prefix}{self.listing_path(cat, pages)}'>»</a>")
             pager = f"<div class='tandan-div-paging'>{' '.join(links)}</div>"
-        inner = (f"<div class='tandan-div-breadcrumb'>Trang chủ › {escape(self._cat_name(cat))}</div>"
+        inner = (f"<div class='tandan-div-breadcrumb'>Trang chủ › {escape(self.category_name(cat))}</div>"
                  f"<div class='tandan-div-list-news'>{''.join(items)}</div>{pager}")
-        return self._chrome(inner, self._cat_name(cat))
+        return self._chrome(inner, self.category_name(cat))
 
     def render_article(self, a, charset="utf-8"):
         views = f"<span class='tandan-span-view'>Lượt xem: {a.views}</span>" if a.views is not None else ""
@@ -98,7 +94,7 @@ class Layout(FamilyLayout):
         other = ("<div class='tandan-div-article-other'><div class='tandan-div-box-title'>Tin liên quan</div><ul>"
                  "<li><a href='#'>Điện Biên đẩy mạnh chuyển đổi số trong cơ quan nhà nước</a> (12/05/2025)</li>"
                  "<li><a href='#'>Hội nghị sơ kết công tác 6 tháng đầu năm</a> (03/06/2025)</li></ul></div>")
-        inner = (f"<div class='tandan-div-breadcrumb'>Trang chủ › {escape(self._cat_name(a.category))}</div>"
+        inner = (f"<div class='tandan-div-breadcrumb'>Trang chủ › {escape(self.category_name(a.category))}</div>"
                  f"<div class='tandan-div-article'>"
                  f"<p class='tandan-p-article-news-title'>{escape(a.title)}</p>"
                  f"<div class='tandan-div-article-info'>"

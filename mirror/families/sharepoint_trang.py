@@ -10,11 +10,10 @@ the `Source=` back-link another category's listing adds to an article link.
 from __future__ import annotations
 
 import re
-import zlib
 from html import escape
 from urllib.parse import quote
 
-from mirror.families.base import FamilyLayout, SHARE_LINE, page, page_window, related
+from mirror.families.base import SHARE_LINE, FamilyLayout, image_number, page, page_number, page_window, related
 from mirror.site import Site
 
 _CATEGORY_RX = re.compile(r"/Trang/([\w-]+)\.aspx", re.I)
@@ -22,7 +21,7 @@ ARTICLE = "/Trang/ChiTietTinTuc.aspx"
 
 
 def trang_figure(caption: str) -> str:
-    n = zlib.crc32(caption.encode()) % 99999
+    n = image_number(caption)
     return (f"<p style='text-align:center'><img src='/PublishingImages/TinTuc/{n}.jpg' alt=''></p>"
             f"<p class='ChuThich'>{escape(caption)}</p>")
 
@@ -44,14 +43,11 @@ class Layout(FamilyLayout):
             raw = query.get("nid", [""])[0]
             return ("article", self.index_of_id(int(raw))) if raw.isdigit() else None
         m = _CATEGORY_RX.fullmatch(path)
-        cats = {c.lower(): c for c, _ in self.site.categories}
-        if m and m.group(1).lower() in cats:
-            raw = query.get("Page", ["1"])[0]
-            return ("listing", cats[m.group(1).lower()], int(raw) if raw.isdigit() and int(raw) > 0 else 1, "page")
+        cat = self.category_key(m.group(1)) if m else None
+        if cat:
+            return ("listing", cat, page_number(query.get("Page")), "page")
         return self.resolve_pdf(path)
 
-    def _cat_name(self, cat):
-        return dict(self.site.categories).get(cat, "Tin tức")
 
     def _chrome(self, inner, title, charset="utf-8", head=""):
         top = ("<div class='TopBar'><span class='NgayHienTai'>Quảng Ninh</span> <a href='#'>Đăng nhập</a> "
@@ -64,8 +60,8 @@ class Layout(FamilyLayout):
     def render_listing(self, cat, page_no, entries, pages, fmt="page", prefix=""):
         items = []
         for e in entries:
-            lead = getattr(e.article, "lead", None) if e.article is not None else None
-            n = zlib.crc32(e.title.encode()) % 99999
+            lead = e.lead
+            n = image_number(e.title)
             items.append(
                 f"<div class='TinItem'><a href='{e.href}'><img class='AnhDaiDien' "
                 f"src='/PublishingImages/TinTuc/{n}_thumb.jpg' alt=''></a>"
@@ -80,9 +76,9 @@ class Layout(FamilyLayout):
             if page_no < pages:
                 links.append(f"<a class='TrangSau' href='{prefix}{self.listing_path(cat, page_no + 1)}'>Sau »</a>")
             pager = f"<div class='PhanTrang'>{' '.join(links)}</div>"
-        inner = (f"<div class='TieuDeKhoi'>{escape(self._cat_name(cat))}</div>"
+        inner = (f"<div class='TieuDeKhoi'>{escape(self.category_name(cat))}</div>"
                  f"<div class='DanhSachTin'>{''.join(items)}</div>{pager}")
-        return self._chrome(inner, self._cat_name(cat))
+        return self._chrome(inner, self.category_name(cat))
 
     def render_article(self, a, charset="utf-8"):
         head = (f"<meta property='og:title' content='{escape(a.title, quote=True)}'>"
@@ -93,7 +89,7 @@ class Layout(FamilyLayout):
         lead = f"<div class='TomTat'>{escape(a.lead)}</div>" if a.lead else ""
         author = self.author_of(a)
         author = f"<div class='TacGia'>{escape(author)}</div>" if author else ""
-        inner = (f"<div class='DuongDan'>Trang chủ » {escape(self._cat_name(a.category))}</div>"
+        inner = (f"<div class='DuongDan'>Trang chủ » {escape(self.category_name(a.category))}</div>"
                  f"<div class='ChiTietTin'><h2 class='TieuDeTin'>{escape(a.title)}</h2>"
                  f"<div class='ThongTin'><span class='NgayDang'>{a.published:%d/%m/%Y %H:%M}</span>{views}"
                  f" | <a href='#'>Tăng cỡ chữ</a> <a href='#'>Giảm cỡ chữ</a></div>"
