@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from spiders.portals import PORTALS
+from warehouse import runs
 
 WEEKS = 6  # with the portal, the sparkline and the flag, as wide as the UI's artifact column
 BARS = "▁▂▃▄▅▆▇█"
@@ -41,8 +42,7 @@ def read_weeks(con, time_zone: str, today: date | None = None,
     today = today or datetime.now(tz).date()
     starts = week_starts(today, weeks)
     since = datetime.combine(starts[0], datetime.min.time(), tz)
-    rows = con.execute("SELECT portal, started_at, status, articles_new, alerts FROM crawl_runs "
-                       "WHERE started_at >= ? ORDER BY started_at", [since]).fetchall()
+    rows = runs.since(con, since)
     found: dict[str, PortalWeeks] = {}
     for portal, started_at, status, new, alerts in rows:
         p = found.setdefault(portal, PortalWeeks(portal, [None] * weeks, [False] * weeks))

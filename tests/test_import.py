@@ -153,3 +153,13 @@ def test_reprocess_keeps_imported_articles_which_have_no_raw_pages(imported):
     assert done.returncode == 0, done.stderr
     assert query(db, "SELECT count(*) FROM articles WHERE portal = 'baobackan'") == before == [(1,)]
     assert counts(db) == imported["after_again"]
+
+
+def test_an_import_is_no_crawl_of_a_portal_for_drift_or_the_weekly_trend(imported):
+    from flows import trend
+    from warehouse import runs
+    with contextlib.closing(duckdb.connect(str(imported["db"]), read_only=True)) as con:
+        assert con.execute("SELECT count(*) FROM crawl_runs WHERE flow = 'import'").fetchone()[0] == 4
+        assert runs.history(con, "old-crawler") == []
+        _, portals = trend.read_weeks(con, "Asia/Ho_Chi_Minh")
+        assert portals == []

@@ -25,12 +25,23 @@ def cut_short(con) -> set[str]:
     return {portal for (portal,) in rows}
 
 
+# An import's row names its source, not a portal: it is no crawl of one.
+CRAWLS = "flow <> 'import'"
+
+
 def history(con, portal: str) -> list[dict]:
     """The portal's crawl_runs rows, newest first."""
-    cur = con.execute("SELECT * FROM crawl_runs WHERE portal = ? ORDER BY started_at DESC NULLS LAST", [portal])
+    cur = con.execute(f"SELECT * FROM crawl_runs WHERE portal = ? AND {CRAWLS} "
+                      "ORDER BY started_at DESC NULLS LAST", [portal])
     columns = [d[0] for d in cur.description]
     return [dict(zip(columns, r)) for r in cur.fetchall()]
 
 
 def set_alerts(con, run_id: str, portal: str, alerts: list[str]) -> None:
     con.execute("UPDATE crawl_runs SET alerts = ? WHERE run_id = ? AND portal = ?", [alerts, run_id, portal])
+
+
+def since(con, started: object) -> list[tuple]:
+    """(portal, started_at, status, articles_new, alerts) of the crawls started since, oldest first."""
+    return con.execute(f"SELECT portal, started_at, status, articles_new, alerts FROM crawl_runs "
+                       f"WHERE started_at >= ? AND {CRAWLS} ORDER BY started_at", [started]).fetchall()
