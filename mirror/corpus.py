@@ -281,13 +281,15 @@ def _tone_variant(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
-def _source_of(portal: str, index: int, size: int) -> tuple[str, int]:
+def _source_of(portal: str, index: int, size: int) -> tuple[str, int] | None:
+    """What the copy at `index` republishes: the next portal's first article after it that has
+    no fault, copy, seed or redirect of its own; None near the end of a small mirror."""
     src = PORTAL_ORDER[(PORTAL_ORDER.index(portal) + 1) % len(PORTAL_ORDER)]
-    j = index + 1
-    while j < size - 1 and (fault_of(src, j, size) or is_republished(src, j, size)
-                            or j == seed_index(src, size) or redirects_to_merged(src, j, size)):
-        j += 1
-    return src, min(j, size - 1)
+    for j in range(index + 1, size):
+        if not (fault_of(src, j, size) or is_republished(src, j, size)
+                or j == seed_index(src, size) or redirects_to_merged(src, j, size)):
+            return src, j
+    return None
 
 
 def article(portal: str, index: int, size: int = DEFAULT_ARTICLES_PER_PORTAL) -> Article:
@@ -296,10 +298,11 @@ def article(portal: str, index: int, size: int = DEFAULT_ARTICLES_PER_PORTAL) ->
     own = _own_article(portal, index, size)
     if not is_republished(portal, index, size):
         return own
-    src_portal, j = _source_of(portal, index, size)
-    src = _own_article(src_portal, j, size)
-    if src.fault or j == seed_index(src_portal, size):  # a small mirror may have no clean source left
+    source = _source_of(portal, index, size)
+    if source is None:
         return own
+    src_portal, j = source
+    src = _own_article(src_portal, j, size)
     variant = REPUBLISH_VARIANTS[(index // REPUBLISH[0]) % len(REPUBLISH_VARIANTS)]
     if variant.startswith("rewrite"):
         return _rewrite(own, src, variant)
