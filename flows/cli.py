@@ -212,12 +212,13 @@ def _in_own_session(argv: list[str], db_file: Path) -> int:
 
 
 def _run_flow(args, flow_name: str) -> int:
-    from flows.ingest import CRAWL_RETRY_DELAYS, backfill, ingest, new_run_id, run_flow, stop_crawls
+    from flows.ingest import CRAWL_RETRY_DELAYS, backfill, ingest, run_flow, stop_crawls
     from flows.progress import run_progress
     from flows.report import print_summary
     from flows.staging import batches_root
     from spiders.portals import PORTALS
     from warehouse import db
+    from warehouse.runs import new_run_id
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, stop_crawls)

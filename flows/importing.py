@@ -35,7 +35,7 @@ from flows.dedupe import content_hash
 from spiders.dates import VN_TZ, parse_vn_datetime
 from spiders.portals import PORTALS
 from spiders.urls import url_key
-from warehouse import db, index as store, loader
+from warehouse import db, index as store, loader, runs
 
 FORMATS = (".jsonl", ".csv")
 CHUNK_RECORDS = 1000  # records cleaned, judged and committed at a time
@@ -195,7 +195,7 @@ def import_file(con, path: Path, source: str | None = None, progress=None) -> Im
     file is read."""
     suffix = path.suffix.lower()
     default_source = source or path.stem
-    result = ImportResult(source=default_source, run_id=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ"))
+    result = ImportResult(source=default_source, run_id=runs.new_run_id())
     started = datetime.now(timezone.utc)
     run = {"run_id": result.run_id, "portal": default_source, "flow": "import", "started_at": started,
            "status": "importing", "requests": 0, "listing_pages": 0, "message": f"imported from {path}"}
@@ -203,18 +203,14 @@ def import_file(con, path: Path, source: str | None = None, progress=None) -> Im
     with open(path, "rb") as raw:
         counted = _CountingReader(raw)
         stream = io.TextIOWrapper(io.BufferedReader(counted), encoding="utf-8-sig", errors="replace", newline="")
-        chunk: list[tuple[int, dict | None, BadRecord | None]] = []
-        for n, item in enumerate(records(stream, suffix), 1):
-            chunk.append(item)
-            if len(chunk) == CHUNK_RECORDS:
-                _load_chunk(con, path, chunk, default_source, result, n // CHUNK_RECORDS)
-                chunk = []
-                if progress:
-                    progress(counted.read_bytes)
-        if chunk:
-            _load_chunk(con, path, chunk, default_source, result, -1)
-        if progress:
-            progress(counted.read_bytes)
+        items = records(stream, suffix)
+        for number in itertools.count(1):
+            chunk = list(itertools.islice(items, CHUNK_RECORDS))
+            if not chunk:
+                break
+            _load_chunk(con, path, chunk, default_source, result, number)
+            if progress:
+                progress(counted.read_bytes)
     loader.record_run(con, {**run, "finished_at": datetime.now(timezone.utc), "status": "loaded",
                             "pages_fetched": result.records, "articles_new": result.new,
                             "duplicates": result.duplicates, "near_duplicates": result.near_duplicates,
@@ -224,7 +220,7 @@ def import_file(con, path: Path, source: str | None = None, progress=None) -> Im
 
 def _load_chunk(con, path: Path, chunk, default_source: str, result: ImportResult, number: int) -> None:
     now = datetime.now(timezone.utc)
-    batch_id = f"import-{result.run_id}-{number if number >= 0 else 'last'}"
+    batch_id = f"import-{result.run_id}-{number}"
     rows = {t: [] for t in loader.TABLES}
     cleaned, sources, seen = [], {}, set()
     for line, rec, problem in chunk:

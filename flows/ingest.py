@@ -47,6 +47,7 @@ from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 from spiders.settings import CLOSESPIDER_TIMEOUT
 from warehouse import db, runs, search
+from warehouse.runs import new_run_id
 from warehouse.loader import record_run
 
 # A crawl stops itself at PROVNEWS_CRAWL_TIMEOUT (Scrapy's CLOSESPIDER_TIMEOUT) and keeps what
@@ -160,10 +161,6 @@ class RunReport:
     @property
     def ok(self) -> bool:
         return all(p.status == "loaded" for p in self.portals.values())
-
-
-def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 @task(name="crawl-portal", task_run_name="crawl-{portal}", retries=len(CRAWL_RETRY_DELAYS),

@@ -3,6 +3,13 @@ whose last crawl was cut short, and each portal's run history (what drift is jud
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+
+def new_run_id() -> str:
+    """A run's id: its start in UTC, to the microsecond, so that ids sort as runs began."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
 
 def known_url_keys(con) -> list[str]:
     """What a scheduled crawl need not fetch again: every stored URL, and pages rejected for a
