@@ -214,23 +214,27 @@ def coverage(fields: list[tuple[bool, bool, bool, int]]) -> dict:
 
 def load(con, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
     """Clean, dedupe and append one batch in one transaction; mark it loaded on disk after the
-    commit. A batch loaded before adds nothing."""
-    if loader.is_loaded(con, batch.batch_id):  # committed before, marker not yet written
-        batch.mark_loaded()
-        return BatchResult(batch.batch_id, batch.manifest["portal"])
+    commit. A batch loaded before adds nothing. Run again from the start if another load commits
+    first (`warehouse.db.committed`), so that it is judged against that one's articles too."""
     started = time.monotonic()
     manifest = batch.manifest
-    with db.transaction(con):
+
+    def attempt() -> BatchResult:
+        if loader.is_loaded(con, batch.batch_id):  # by an earlier run, or another worker just now
+            return BatchResult(batch.batch_id, manifest["portal"])
         result = insert_batch(con, batch, run_id)
         result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
-        crawl_run = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
-                     "listing_pages": manifest["listing_pages"], "listing_entries": manifest.get("listing_entries"),
-                     "pages_fetched": result.pages, "articles_new": result.new, "duplicates": result.duplicates,
-                     "near_duplicates": result.near_duplicates, "rejected": result.rejected,
-                     "fallback_extractions": result.fallback, **result.coverage,
-                     "duration_s": round(result.seconds, 1)}  # crawl (if given) and load
-        loader.finish_batch(con, batch_id=batch.batch_id, run_id=crawl_run["run_id"], portal=result.portal,
-                            pages=result.pages, crawl_run=crawl_run)
-    result.loaded = True
+        row = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
+               "listing_pages": manifest["listing_pages"], "listing_entries": manifest.get("listing_entries"),
+               "pages_fetched": result.pages, "articles_new": result.new, "duplicates": result.duplicates,
+               "near_duplicates": result.near_duplicates, "rejected": result.rejected,
+               "fallback_extractions": result.fallback, **result.coverage,
+               "duration_s": round(result.seconds, 1)}  # crawl (if given) and load
+        loader.finish_batch(con, batch_id=batch.batch_id, run_id=row["run_id"], portal=result.portal,
+                            pages=result.pages, crawl_run=row)
+        result.loaded = True
+        return result
+
+    result = db.committed(con, attempt)
     batch.mark_loaded()
     return result

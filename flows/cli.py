@@ -60,7 +60,8 @@ def _check_portal_args(args) -> None:
 
 
 def _global_options(p: argparse.ArgumentParser, default=None) -> None:
-    p.add_argument("--db", default=default, help="warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb)")
+    p.add_argument("--db", default=default, help="warehouse: a directory (DuckLake), postgres:CONNINFO or a .duckdb file "
+                   "(default: $PROVNEWS_DB or data/warehouse)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--portal", action="append", dest="portals", metavar="P",
                    help="portal key (repeatable; default: all)")
 
+    p = sub.add_parser("upgrade", help="move a warehouse of the one-file layout (a .duckdb file) into the "
+                       "DuckLake warehouse --db names")
+    p.add_argument("--from", dest="source", type=Path, default=None, metavar="FILE",
+                   help="the DuckDB file (default: data/warehouse.duckdb)")
+
     # Global options are taken after the command too. There they default to "not given", so
     # that they do not undo the same option given before the command.
     for p in sub.choices.values():
@@ -165,12 +171,7 @@ OWN_SESSION = "PROVNEWS_IN_OWN_SESSION"  # set for the copy of a command run by 
 TERM_GRACE_SECONDS = 30  # after SIGTERM, the run's time to stop cleanly before it is killed
 
 
-def _db_file(db: str | None) -> Path:
-    """warehouse.db.db_path without importing DuckDB into the light supervising process."""
-    return Path(db or os.environ.get("PROVNEWS_DB") or "data/warehouse.duckdb")
-
-
-def _in_own_session(argv: list[str], db_file: Path) -> int:
+def _in_own_session(argv: list[str], loc) -> int:
     """Run this command again in a child process in its own session, and pass Ctrl-C (SIGINT,
     SIGTERM) on to it.
 
@@ -186,7 +187,7 @@ def _in_own_session(argv: list[str], db_file: Path) -> int:
     from flows import runlock
 
     try:
-        lock = runlock.hold(db_file)
+        lock = runlock.hold(loc)
     except runlock.RunInProgress as e:
         print(f"provnews: {e}", file=sys.stderr)
         return 4
@@ -217,7 +218,7 @@ def _run_flow(args, flow_name: str) -> int:
     from flows.report import print_summary
     from flows.staging import batches_root
     from spiders.portals import PORTALS
-    from warehouse import db
+    from warehouse.location import locate
     from warehouse.runs import new_run_id
 
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -228,7 +229,7 @@ def _run_flow(args, flow_name: str) -> int:
         kwargs.update(until=args.until)
     # A live display of every run, drawn from the progress files of this run's crawls (its run
     # id is taken later than this one): a portal that is down shows its cause and retry at once.
-    with run_progress(args.portals or list(PORTALS), batches_root(db.db_path(args.db)), new_run_id(),
+    with run_progress(args.portals or list(PORTALS), batches_root(locate(args.db)), new_run_id(),
                       CRAWL_RETRY_DELAYS, bar=flow_name == "backfill") as show_final:
         report = run_flow(backfill if flow_name == "backfill" else ingest, **kwargs)
         show_final(report)
@@ -256,7 +257,9 @@ def cmd_serve(args) -> int:
     _check_reachable(PREFECT_API_URL.value(), what="PREFECT_API_URL")
     # The served runs (child processes of this one) write this warehouse: not a deployment
     # parameter, which the UI would show and keep.
-    os.environ["PROVNEWS_DB"] = str(_db_file(args.db).resolve())
+    from warehouse.location import locate
+    loc = locate(args.db)
+    os.environ["PROVNEWS_DB"] = str(loc.path.resolve()) if loc.path else loc.spec
     print(f"runs write {os.environ['PROVNEWS_DB']}", flush=True)
     try:
         serve(args.interval_hours, args.timezone)
@@ -323,6 +326,7 @@ def cmd_import(args) -> int:
 
     from flows import importing, runlock
     from warehouse import db, search
+    from warehouse.location import locate
 
     suffix = args.file.suffix.lower()
     if suffix not in importing.FORMATS:
@@ -330,14 +334,14 @@ def cmd_import(args) -> int:
                          f"not {suffix or 'a file without extension'}")
     if not args.file.is_file():
         raise UsageError(f"no such file: {args.file}")
-    db_file = db.db_path(args.db)
+    loc = locate(args.db)
     console = Console(stderr=True)
-    with runlock.run_lock(db_file), Progress("import", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+    with runlock.run_lock(loc), Progress("import", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                                             console=console, disable=not console.is_terminal) as bar:
         task = bar.add_task("import", total=args.file.stat().st_size)
-        with contextlib.closing(db.connect(db_file)) as con:
+        with contextlib.closing(db.connect(loc)) as con:
             result = importing.import_file(con, args.file, args.source, progress=lambda done: bar.update(task, completed=done))
-        problem = search.rebuild_in_child(db_file) if result.new else None
+        problem = search.rebuild_in_child(loc) if result.new else None
     if problem:
         print(f"provnews: full-text index not rebuilt ({problem}); the next load rebuilds it", file=sys.stderr)
     rejected = sum(result.rejects.values())
@@ -368,6 +372,7 @@ def cmd_sql(args) -> int:
     import duckdb
 
     from flows.report import print_rows
+    from warehouse.analyst import confine
 
     con = _open_for_analysts(args.db)
     try:
@@ -377,8 +382,7 @@ def cmd_sql(args) -> int:
             raise UsageError("no SQL statement in the query" if not statements else
                              f"one statement at a time, got {len(statements)} (for scripts: `provnews shell`)")
         # Read-only covers the warehouse; this covers the file system (COPY TO, ATTACH, read_csv).
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+        confine(con, args.db)
         cur = con.execute(args.query)
         columns = [d[0] for d in cur.description or []]
         rows = cur.fetchall() if columns else []
@@ -406,15 +410,16 @@ def cmd_reprocess(args) -> int:
     from flows.reprocess import ArchiveIncomplete, reprocess
     from spiders.portals import get
     from warehouse import db
+    from warehouse.location import locate
 
     for key in args.portals or ():
         get(key)
-    path = db.db_path(args.db)
-    if not path.exists():
-        raise UsageError(f"no warehouse at {path} (run `provnews ingest` first)")
-    with contextlib.closing(db.connect(path)) as con:
+    loc = locate(args.db)
+    if not loc.exists():
+        raise UsageError(f"no warehouse at {loc} (run `provnews ingest` first)")
+    with contextlib.closing(db.connect(loc)) as con:
         try:
-            r = reprocess(con, staging.batches_root(path), args.portals)
+            r = reprocess(con, staging.batches_root(loc), args.portals)
         except ArchiveIncomplete as e:
             raise UsageError(str(e)) from None
     print(f"reprocessed {', '.join(r.portals) or 'nothing'}: {r.batches} batches, {r.pages} pages; "
@@ -422,6 +427,21 @@ def cmd_reprocess(args) -> int:
     if r.dangling_urls:
         print(f"warning: {r.dangling_urls} URL(s) of other portals point at articles that no longer exist; "
               "`provnews reprocess` without --portal rebuilds them too")
+    return 0
+
+
+def cmd_upgrade(args) -> int:
+    from warehouse.location import OLD_DEFAULT, locate
+    from warehouse.upgrade import CannotUpgrade, upgrade
+
+    source = args.source or Path(OLD_DEFAULT)
+    target = locate(args.db)
+    try:
+        counts = upgrade(source, target)
+    except CannotUpgrade as e:
+        raise UsageError(str(e)) from None
+    print(f"upgraded {source} into {target}: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n))
+    print(f"{source} is left as it was; its staging area moved to {target.staging}")
     return 0
 
 
@@ -492,7 +512,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"provnews: {e}", file=sys.stderr)
         return 2
     if args.command in ("ingest", "backfill") and not os.environ.get(OWN_SESSION):
-        return _in_own_session(argv, _db_file(args.db))
+        from warehouse.location import locate
+        return _in_own_session(argv, locate(args.db))
 
     def run():
         if args.command != "serve":
@@ -502,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = {"ingest": cmd_ingest, "backfill": lambda a: cmd_ingest(a, "backfill"),
                    "clean": cmd_clean, "sql": cmd_sql, "shell": cmd_shell, "mirror": cmd_mirror,
                    "portals": cmd_portals, "reprocess": cmd_reprocess, "serve": cmd_serve, "check-portals": cmd_check_portals,
-                   "add-portal": cmd_add_portal, "import": cmd_import}
+                   "add-portal": cmd_add_portal, "import": cmd_import, "upgrade": cmd_upgrade}
         return handler[args.command](args)
     return _exit_status(run)
 
@@ -512,8 +533,8 @@ def _exit_status(run) -> int:
     from flows.cleaning import Unusable
     from flows.runlock import RunInProgress
     from spiders.portals import UnknownPortal
-    from warehouse.db import WarehouseBusy
-    from warehouse.search import NotInstalled
+    from warehouse.db import UpgradeNeeded, WarehouseBusy
+    from warehouse.extensions import NotInstalled
 
     try:
         status = run()
@@ -528,7 +549,7 @@ def _exit_status(run) -> int:
     except NotInstalled as e:
         print(f"provnews: {e}", file=sys.stderr)
         return 1
-    except (UsageError, UnknownPortal) as e:
+    except (UsageError, UnknownPortal, UpgradeNeeded) as e:
         print(f"provnews: {e}", file=sys.stderr)
         return 2
     except Unusable as e:

@@ -221,8 +221,7 @@ def import_file(con, path: Path, source: str | None = None, progress=None) -> Im
 def _load_chunk(con, path: Path, chunk, default_source: str, result: ImportResult, number: int) -> None:
     now = datetime.now(timezone.utc)
     batch_id = f"import-{result.run_id}-{number}"
-    rows = {t: [] for t in loader.TABLES}
-    cleaned, sources, seen = [], {}, set()
+    rejects, cleaned, sources, seen = [], [], {}, set()
     for line, rec, problem in chunk:
         result.records += 1
         try:
@@ -231,7 +230,7 @@ def _load_chunk(con, path: Path, chunk, default_source: str, result: ImportResul
             key, art = to_article(rec)
         except BadRecord as bad:
             url = (_text(rec, "url") if rec else None) or f"{path.name}:{line}"
-            rows["rejects"].append(dict(run_id=result.run_id, batch_id=batch_id, portal=default_source, url=url,
+            rejects.append(dict(run_id=result.run_id, batch_id=batch_id, portal=default_source, url=url,
                                         url_key=f"import:{path.name}:{line}", stage="import", reason=bad.reason,
                                         http_status=None, detail=bad.detail, transient=False, seen_at=now, line=line))
             result.rejects[bad.reason] += 1
@@ -244,15 +243,22 @@ def _load_chunk(con, path: Path, chunk, default_source: str, result: ImportResul
         seen.add(key)
         cleaned.append((key, art, content_hash(art.lead, art.body)))
         sources[key] = _text(rec, "source") or default_source
-    known = store.lookup(con, "article_urls", "url_key", [key for key, _, _ in cleaned])
-    result.already_known += sum(key in known for key, _, _ in cleaned)
-    cleaned = [c for c in cleaned if c[0] not in known]
-    logged = store.lookup(con, "rejects", "url_key", [r["url_key"] for r in rows["rejects"]], column_out="url_key")
-    rows["rejects"] = [r for r in rows["rejects"] if r["url_key"] not in logged]  # rejected before: once is enough
-    tally = BatchResult(batch_id, default_source)
-    with db.transaction(con):
-        reroots = dedupe_chunk(con, cleaned, rows, tally, result.run_id, batch_id, now, imported_from=sources)
-        loader.insert_rows(con, rows, reroots)
+
+    def attempt() -> BatchResult:
+        # Judged afresh each attempt: another load may have committed these articles meanwhile.
+        tally = BatchResult(batch_id, default_source)
+        known = store.lookup(con, "article_urls", "url_key", [key for key, _, _ in cleaned])
+        tally.already_known = sum(key in known for key, _, _ in cleaned)
+        fresh = [c for c in cleaned if c[0] not in known]
+        logged = store.lookup(con, "rejects", "url_key", [r["url_key"] for r in rejects], column_out="url_key")
+        chunk_rows = {**{t: [] for t in loader.TABLES}, "rejects": [r for r in rejects if r["url_key"] not in logged]}
+        reroots = dedupe_chunk(con, fresh, chunk_rows, tally, result.run_id, batch_id, now, imported_from=sources)
+        loader.insert_rows(con, chunk_rows, reroots)
+        db.take_turn(con)
+        return tally
+
+    tally = db.committed(con, attempt)
+    result.already_known += tally.already_known
     result.new += tally.new
     result.duplicates += tally.duplicates
     result.near_duplicates += tally.near_duplicates

@@ -47,6 +47,7 @@ from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 from spiders.settings import CLOSESPIDER_TIMEOUT
 from warehouse import db, runs, search
+from warehouse.location import Location, locate
 from warehouse.runs import new_run_id
 from warehouse.loader import record_run
 
@@ -232,16 +233,16 @@ def load_batches(con: duckdb.DuckDBPyConnection, pending: list[staging.Batch], r
 
 
 @task(name="rebuild-search", task_run_name="rebuild-search", cache_policy=NO_CACHE)
-def rebuild_search(db_file: Path) -> None:
+def rebuild_search(loc: Location) -> None:
     """Rebuild the full-text index in a child process, once this process has closed the file
     (`warehouse.search.rebuild_in_child`). Bounded, like every stage; the articles are
     committed, and search catches up next load."""
-    problem = search.rebuild_in_child(db_file)
+    problem = search.rebuild_in_child(loc)
     if problem:
         get_run_logger().warning("full-text index not rebuilt: %s", problem)
 
 
-def _write_known(db_file: Path, root: Path, workdir: Path) -> tuple[Path, set[str]]:
+def _write_known(loc: Location, root: Path, workdir: Path) -> tuple[Path, set[str]]:
     """The URL keys a crawl need not fetch: the warehouse's, plus those of batches staged but not
     yet loaded (when the warehouse is held by another process, the archive's keys stand in);
     and the portals whose last crawl was cut short by its time bound (`warehouse.runs.cut_short`)."""
@@ -249,7 +250,7 @@ def _write_known(db_file: Path, root: Path, workdir: Path) -> tuple[Path, set[st
     cut_short: set[str] = set()
     staged = staging.pending(root)
     try:
-        with contextlib.closing(db.connect(db_file, read_only=True)) as con:
+        with contextlib.closing(db.connect(loc, read_only=True)) as con:
             keys.update(runs.known_url_keys(con))
             cut_short = runs.cut_short(con)
     except FileNotFoundError:  # no warehouse yet
@@ -273,18 +274,18 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
     keys = portals or list(PORTALS)
     for key in keys:
         get_portal(key)  # raises UnknownPortal with the list of known ones
-    db_file = db.db_path(db_path)
-    root = staging.batches_root(db_file)
+    loc = locate(db_path)
+    root = staging.batches_root(loc)
     logger = get_run_logger()
 
-    with _warehouse_turn(db_file, queue, logger):
+    with _warehouse_turn(loc, queue, logger):
         run_id = new_run_id()  # once it is this run's turn: run ids sort as the runs wrote
         report = RunReport(run_id, flow_name, {k: PortalReport(k) for k in keys})
-        if legacy := staging.legacy_archive(db_file):
+        if legacy := staging.legacy_archive(loc):
             logger.warning("%s holds batches of an older layout, shared by every warehouse of the directory; "
                            "they are not read: move this warehouse's into %s", legacy, root)
         with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
-            known, cut_short = _write_known(db_file, root, Path(tmp))
+            known, cut_short = _write_known(loc, root, Path(tmp))
             # A backfill walks down to --since whatever the warehouse holds (it fills gaps in
             # history, fetching only what is missing); a scheduled ingest stops at the first
             # listing page with nothing new, unless the portal's last crawl was cut short.
@@ -293,7 +294,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                               for k in keys}
             # A backfill crawls as a resumable job, so that Ctrl-C loses no work; ingest runs
             # are short and simply fetch again what an interrupted run did not stage.
-            jobs = {k: staging.Job.for_backfill(db_file, k, since, until) if flow_name == "backfill" else None
+            jobs = {k: staging.Job.for_backfill(loc, k, since, until) if flow_name == "backfill" else None
                     for k in keys}
             batch_dirs = {k: jobs[k].batch_dir(root, run_id, k) if jobs[k] else root / f"{run_id}-{k}"
                           for k in keys}
@@ -314,7 +315,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
 
         pending = staging.pending(root)
         try:
-            con = db.connect(db_file)
+            con = db.connect(loc)
         except db.WarehouseBusy as e:
             # Nothing is lost: the batches stay staged and the next run loads them first.
             logger.warning("%s; %d batch(es) stay staged for the next run", e, len(pending))
@@ -343,19 +344,19 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
             artifacts.publish_trend(con, LOCAL_TIME_ZONE)
         del con
         if any(r.new for r in results):
-            rebuild_search(db_file)
+            rebuild_search(loc)
     artifacts.publish_report(report)
     return report
 
 
 @contextlib.contextmanager
-def _warehouse_turn(db_file: Path, queue: bool, logger):
+def _warehouse_turn(loc: Location, queue: bool, logger):
     """Hold the warehouse for the block. Without `queue`, a held warehouse stops the run at once
     (RunInProgress). With it (a deployment's run), the run waits: for the global concurrency
     limit that every deployment run takes, then for the lock file, which a run from a terminal
     may hold. Told once, in the run's log, who it waits for."""
     if not queue:
-        with runlock.run_lock(db_file):
+        with runlock.run_lock(loc):
             yield
         return
     from prefect.client.schemas.objects import ConcurrencyLeaseHolder
@@ -372,11 +373,11 @@ def _warehouse_turn(db_file: Path, queue: bool, logger):
 
     if _limit_taken():
         waiting(f"another deployment run has the concurrency limit {WAREHOUSE_LIMIT} "
-                f"(writing the warehouse now: {runlock.held_by(db_file)})")
+                f"(writing the warehouse now: {runlock.held_by(loc)})")
     me = f"flow run '{flow_run.name}' (pid {os.getpid()})"
     # The slot's lease is renewed while the run lives, and lapses if its process dies.
     with concurrency(WAREHOUSE_LIMIT, holder=ConcurrencyLeaseHolder(type="flow_run", id=flow_run.id)), \
-            runlock.run_lock(db_file, holder=me, on_wait=lambda holder: waiting(f"{holder} holds it")):
+            runlock.run_lock(loc, holder=me, on_wait=lambda holder: waiting(f"{holder} holds it")):
         if told:
             logger.info("the warehouse is free after %.0f s: this run starts", time.monotonic() - waited)
         yield
@@ -467,7 +468,7 @@ def ingest(portals: Portals = None, since: date | SkipJsonSchema[None] = None, m
         mirror: Crawl the bundled portal mirror, started for the run, instead of the live portals.
         mirror_url: Crawl a portal mirror already running at this URL (e.g. `provnews mirror`).
         base_url: Serve the single selected portal from this host (same paths).
-        db_path: Warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb).
+        db_path: Warehouse (default: $PROVNEWS_DB or data/warehouse; see warehouse.location).
         mirror_size: Articles per portal of the bundled mirror.
     """
     return _finish(run_ingest(portals, since=since, mirror=mirror, mirror_url=mirror_url, base_url=base_url,
@@ -489,7 +490,7 @@ def backfill(since: date, portals: Portals = None, until: date | SkipJsonSchema[
         mirror: Crawl the bundled portal mirror, started for the run, instead of the live portals.
         mirror_url: Crawl a portal mirror already running at this URL (e.g. `provnews mirror`).
         base_url: Serve the single selected portal from this host (same paths).
-        db_path: Warehouse file (default: $PROVNEWS_DB or data/warehouse.duckdb).
+        db_path: Warehouse (default: $PROVNEWS_DB or data/warehouse; see warehouse.location).
         mirror_size: Articles per portal of the bundled mirror.
     """
     return _finish(run_ingest(portals, since=since, until=until, mirror=mirror, mirror_url=mirror_url,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows import batches, staging
-from warehouse import db, forget, search
+from warehouse import db, forget, maintenance, search
 
 
 class ArchiveIncomplete(RuntimeError):
@@ -41,16 +41,20 @@ def reprocess(con, root: Path, portals: list[str] | None = None) -> ReprocessRep
         raise ArchiveIncomplete(f"{len(missing)} loaded batch(es) are not in the archive at {root} "
                                 f"(first: {missing[0]}); nothing was changed")
     report = ReprocessReport(chosen, batches=len(loaded))
-    count = "SELECT count(*) FROM articles WHERE portal IN (SELECT unnest(?)) AND imported_from IS NULL"
-    report.before = con.execute(count, [chosen]).fetchone()[0]
-    with db.transaction(con):
+    report.before = forget.crawled_articles(con, chosen)
+
+    def attempt():
+        report.pages = report.rejected = 0
         forget.articles_of(con, chosen)
         for batch_id, run_id, _, loaded_at in loaded:
             result = batches.insert_batch(con, staging.Batch(root / batch_id), run_id, seen_at=loaded_at)
             report.pages += result.pages
             report.rejected += result.rejected
-    report.after = con.execute(count, [chosen]).fetchone()[0]
-    report.dangling_urls = con.execute(
-        "SELECT count(*) FROM article_urls WHERE article_id NOT IN (SELECT article_id FROM articles)").fetchone()[0]
+        db.take_turn(con)
+
+    db.committed(con, attempt)
+    report.after = forget.crawled_articles(con, chosen)
+    report.dangling_urls = forget.dangling_urls(con)
     search.refresh(con)
+    maintenance.compact(con)
     return report

@@ -1,4 +1,5 @@
-"""One run writes a warehouse at a time: a lock file beside it, held from a run's start to its end.
+"""One run writes a warehouse from this machine at a time: a lock file in its staging area
+(`warehouse.location`), held from a run's start to its end.
 
 `provnews ingest|backfill` takes the lock in its own, light process before anything starts, so a
 second run is refused at once, and hands the locked file to the run it starts (an inherited file
@@ -20,6 +21,8 @@ import time
 from pathlib import Path
 from typing import IO, Callable
 
+from warehouse.location import Location, locate
+
 RUN_LOCK_FD = "PROVNEWS_RUN_LOCK_FD"
 # A waiting run tries again this often. Polled rather than a blocking flock: the wait may be in a
 # thread that no signal interrupts, and a run cancelled meanwhile must stop waiting.
@@ -30,24 +33,24 @@ class RunInProgress(RuntimeError):
     pass
 
 
-def lock_path(db_file: Path) -> Path:
-    return db_file.parent / f".{db_file.name}.run.lock"
+def lock_path(loc: Location | str | os.PathLike) -> Path:
+    return locate(loc).staging / "run.lock"
 
 
 def _this_command() -> str:
     return " ".join(["provnews", *sys.argv[1:]]) + f" (pid {os.getpid()})"
 
 
-def hold(db_file: Path, holder: str | None = None) -> IO:
+def hold(loc: Location, holder: str | None = None) -> IO:
     """Take the lock and return its open file (the lock lasts while the file is open), or raise
     RunInProgress at once. `holder` says who holds it (default: this command line)."""
-    db_file.parent.mkdir(parents=True, exist_ok=True)
-    f = open(lock_path(db_file), "a+")
+    lock_path(loc).parent.mkdir(parents=True, exist_ok=True)
+    f = open(lock_path(loc), "a+")
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         f.close()
-        raise RunInProgress(f"another ingest or backfill is running on {db_file}; "
+        raise RunInProgress(f"another ingest or backfill is running on {loc}; "
                             "this run did nothing (try again when it has finished)") from None
     f.truncate(0)
     f.write(holder or _this_command())
@@ -55,35 +58,35 @@ def hold(db_file: Path, holder: str | None = None) -> IO:
     return f
 
 
-def held_by(db_file: Path) -> str:
+def held_by(loc: Location) -> str:
     """Who holds the lock, as its holder wrote it (read without taking the lock)."""
     try:
-        return lock_path(db_file).read_text().strip() or "another run"
+        return lock_path(loc).read_text().strip() or "another run"
     except OSError:
         return "another run"
 
 
-def wait_and_hold(db_file: Path, holder: str, on_wait: Callable[[str], None]) -> IO:
+def wait_and_hold(loc: Location, holder: str, on_wait: Callable[[str], None]) -> IO:
     """Take the lock, waiting for it if need be; `on_wait(current holder)` is called once, when
     the lock is found held."""
     told = False
     while True:
         try:
-            return hold(db_file, holder)
+            return hold(loc, holder)
         except RunInProgress:
             if not told:
-                on_wait(held_by(db_file))
+                on_wait(held_by(loc))
                 told = True
             time.sleep(WAIT_POLL_SECONDS)
 
 
-def _inherited(db_file: Path) -> bool:
+def _inherited(loc: Location) -> bool:
     """Whether this process was handed the lock of this warehouse by the command that started it."""
     fd = os.environ.get(RUN_LOCK_FD)
     if not fd:
         return False
     try:
-        held, ours = os.fstat(int(fd)), lock_path(db_file).stat()
+        held, ours = os.fstat(int(fd)), lock_path(loc).stat()
     except (OSError, ValueError):
         return False
     if (held.st_dev, held.st_ino) != (ours.st_dev, ours.st_ino):
@@ -93,11 +96,11 @@ def _inherited(db_file: Path) -> bool:
 
 
 @contextlib.contextmanager
-def run_lock(db_file: Path, holder: str | None = None, on_wait: Callable[[str], None] | None = None):
+def run_lock(loc: Location, holder: str | None = None, on_wait: Callable[[str], None] | None = None):
     """Held for the whole run: one writer of the warehouse and its staging area at a time.
     Without `on_wait` a held lock raises RunInProgress at once; with it, the run waits."""
-    if _inherited(db_file):
+    if _inherited(loc):
         yield
         return
-    with hold(db_file, holder) if on_wait is None else wait_and_hold(db_file, holder or _this_command(), on_wait):
+    with hold(loc, holder) if on_wait is None else wait_and_hold(loc, holder or _this_command(), on_wait):
         yield

@@ -1,5 +1,5 @@
-"""Staged batches on disk: one directory per (run, portal) crawl, in the warehouse's own staging
-area beside its file (`data/warehouse.duckdb.staging/batches/` for `data/warehouse.duckdb`):
+"""Staged batches on disk: one directory per (run, portal) crawl, in this machine's staging area
+of the warehouse (`data/warehouse.staging/batches/` for `data/warehouse`; `warehouse.location`):
 
     pages.jsonl.gz   every fetched page (raw bytes, base64, with URL, fetch time, status and the
                      headers that matter) and every fetch reject
@@ -30,6 +30,7 @@ from typing import Iterator
 from spiders.crawl import MANIFEST
 from spiders.pipelines import PAGES_FILE, URL_KEYS_FILE
 from spiders.progress import PROGRESS_FILE
+from warehouse.location import Location, locate
 
 LOADED = "LOADED"
 
@@ -71,20 +72,16 @@ class Batch:
         os.replace(tmp, self.path / LOADED)
 
 
-def staging_area(db_file: Path) -> Path:
-    """The warehouse's own directory for its raw archive and backfill jobs."""
-    return db_file.parent / f"{db_file.name}.staging"
+def batches_root(loc: Location | str | os.PathLike) -> Path:
+    return locate(loc).staging / "batches"
 
 
-def batches_root(db_file: Path) -> Path:
-    return staging_area(db_file) / "batches"
-
-
-def legacy_archive(db_file: Path) -> Path | None:
-    """`batches/` beside the file: where every warehouse of a directory kept its batches before
-    each had its own staging area. Not read any more (whose batches they are is not known)."""
-    old = db_file.parent / "batches"
-    return old if old.is_dir() and any(old.iterdir()) else None
+def legacy_archive(loc: Location) -> Path | None:
+    """`batches/` beside a DuckDB file: where every warehouse of a directory kept its batches
+    before each had its own staging area. Not read any more (whose batches they are is not known)."""
+    loc = locate(loc)
+    old = loc.path.parent / "batches" if loc.kind == "file" else None
+    return old if old and old.is_dir() and any(old.iterdir()) else None
 
 
 @dataclass(frozen=True)
@@ -93,8 +90,8 @@ class Job:
     path: Path
 
     @classmethod
-    def for_backfill(cls, db_file: Path, portal: str, since: date, until: date | None) -> "Job":
-        return cls(staging_area(db_file) / "jobs" / f"backfill-{portal}-{since}-{until or 'open'}")
+    def for_backfill(cls, loc: Location, portal: str, since: date, until: date | None) -> "Job":
+        return cls(locate(loc).staging / "jobs" / f"backfill-{portal}-{since}-{until or 'open'}")
 
     @property
     def scrapy_dir(self) -> Path:

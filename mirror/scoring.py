@@ -6,10 +6,9 @@ import contextlib
 import itertools
 from collections import defaultdict
 
-import duckdb
-
 from mirror import corpus
 from mirror.families import listed_url
+from warehouse import db
 
 
 def duplicate_pairs(db_file, size: int = corpus.DEFAULT_ARTICLES_PER_PORTAL) -> dict:
@@ -18,7 +17,7 @@ def duplicate_pairs(db_file, size: int = corpus.DEFAULT_ARTICLES_PER_PORTAL) -> 
     `duplicate_of`), a true pair when the mirror made one a copy of the other."""
     from spiders.portals import PORTALS
 
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(db.connect(db_file, read_only=True)) as con:
         group_of = dict(con.execute(
             "SELECT u.url_key, coalesce(a.duplicate_of, a.article_id) "
             "FROM article_urls u JOIN articles a USING (article_id)").fetchall())
@@ -60,7 +59,7 @@ def field_accuracy(db_file, size: int = corpus.DEFAULT_ARTICLES_PER_PORTAL, port
     from flows.dedupe import dedupe_text as fold
     from spiders.portals import PORTALS
 
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(db.connect(db_file, read_only=True)) as con:
         con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
         rows = {key: (title, day, body, url) for key, title, day, body, url in con.execute(
             "SELECT u.url_key, a.title, a.published_at::DATE, a.body, a.url "
@@ -113,7 +112,7 @@ if __name__ == "__main__":
     import argparse
 
     ap = argparse.ArgumentParser(description="score a warehouse loaded from the mirror against its ground truth")
-    ap.add_argument("db", help="the warehouse file (e.g. data/warehouse.duckdb after `make demo`)")
+    ap.add_argument("db", help="the warehouse (e.g. data/warehouse after `make demo`)")
     ap.add_argument("--size", type=int, default=corpus.DEFAULT_ARTICLES_PER_PORTAL, help="the mirror's articles per portal")
     args = ap.parse_args()
     pairs = duplicate_pairs(args.db, args.size)

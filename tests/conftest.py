@@ -1,5 +1,5 @@
 """Shared fixtures. Everything is real: the mirror listens on 127.0.0.1, crawls run in child
-processes, the warehouse is a DuckDB file, flows run on Prefect's local ephemeral API."""
+processes, the warehouse is a DuckLake on disk, flows run on Prefect's local ephemeral API."""
 
 from __future__ import annotations
 

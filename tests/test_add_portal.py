@@ -16,6 +16,7 @@ from spiders.onboard.propose import propose, write
 from spiders.onboard.toml import dumps
 from spiders.portals import PORTALS, read_data
 from tests.conftest import run_cli
+from warehouse.analyst import open_readonly
 
 SIZE = 60
 HTML_SITES = [k for k in SITES if PORTALS[k].listing.pagination != "json"]
@@ -28,7 +29,7 @@ def listing_url(mirror, key: str) -> str:
 
 
 def rows(db_file, portal):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
         return {url: (title, day, body) for url, title, day, body in con.execute(
             "SELECT url, title, published_at::DATE, body FROM articles WHERE portal = ?", [portal]).fetchall()}
@@ -60,7 +61,7 @@ def inferred(tmp_path_factory):
                 outcome[key] = e
         added = [f"x_{k}" for k, out in outcome.items() if isinstance(out, Path)]
         portals = [a for k in added for a in ("--portal", k)]
-        ours = run_cli("--db", str(tmp / "inferred.duckdb"), "ingest", *portals, "--mirror-url", m.base_url, env=env)
+        ours = run_cli("--db", str(tmp / "inferred"), "ingest", *portals, "--mirror-url", m.base_url, env=env)
         # The reference: the hand-written definitions on the same one category each, so that both
         # warehouses hold the same pages (exact copies across portals resolve alike).
         written = tmp / "written"
@@ -68,7 +69,7 @@ def inferred(tmp_path_factory):
         for key in SITES:
             data = read_data(Path(PORTALS[key].source))
             (written / f"{key}.toml").write_text(dumps({**data, "categories": data["categories"][:1]}), encoding="utf-8")
-        theirs = run_cli("--db", str(tmp / "written.duckdb"), "ingest", *[a for k in SITES for a in ("--portal", k)],
+        theirs = run_cli("--db", str(tmp / "written"), "ingest", *[a for k in SITES for a in ("--portal", k)],
                          "--mirror-url", m.base_url, env={"PROVNEWS_PORTALS_DIR": str(written)})
     yield dict(tmp=tmp, outcome=outcome, ours=ours, theirs=theirs)
 
@@ -88,8 +89,8 @@ def _same_articles(inferred, keys) -> dict:
     table = {}
     for key in keys:
         assert isinstance(inferred["outcome"][key], Path), (key, inferred["outcome"][key])
-        mine = rows(inferred["tmp"] / "inferred.duckdb", f"x_{key}")
-        written = {u: r for u, r in rows(inferred["tmp"] / "written.duckdb", key).items()}
+        mine = rows(inferred["tmp"] / "inferred", f"x_{key}")
+        written = {u: r for u, r in rows(inferred["tmp"] / "written", key).items()}
         same = sum(written.get(u) == r for u, r in mine.items())
         table[key] = (len(mine), same)
         assert mine and same == len(mine), (key, table[key])
@@ -130,7 +131,7 @@ def test_add_portal_says_what_it_found_and_the_new_portal_is_a_portal_like_any_o
 
 def test_a_redesign_gets_a_new_version_and_old_batches_reprocess_with_the_old_one(tmp_path):
     env = {"PROVNEWS_PORTALS_DIR": str(tmp_path / "portals")}
-    before, after = tmp_path / "before.duckdb", tmp_path / "after.duckdb"
+    before, after = tmp_path / "before", tmp_path / "after"
     with Mirror(size=SIZE, slow_seconds=0.2) as m:
         assert run_cli("--db", str(before), "ingest", "--portal", "caobang", "--mirror-url", m.base_url,
                        env=env).returncode == 0
@@ -140,7 +141,7 @@ def test_a_redesign_gets_a_new_version_and_old_batches_reprocess_with_the_old_on
         assert "no longer matches" in out.stdout and (tmp_path / "portals" / "caobang.v2.toml").is_file()
         redesigned = run_cli("--db", str(after), "ingest", "--portal", "caobang", "--mirror-url", m.base_url, env=env)
         assert redesigned.returncode == 0, redesigned.stderr
-    with contextlib.closing(duckdb.connect(str(after), read_only=True)) as con:
+    with contextlib.closing(open_readonly(after)) as con:
         assert con.execute("SELECT count(*) FILTER (WHERE extraction = 'fallback'), count(*) FROM articles").fetchone()[0] == 0
     old, new = rows(before, "caobang"), rows(after, "caobang")
     assert {u: (t, d) for u, (t, d, _) in old.items()} == {u: (t, d) for u, (t, d, _) in new.items()}

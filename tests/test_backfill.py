@@ -11,10 +11,11 @@ import duckdb
 
 from flows.ingest import backfill, ingest, run_flow
 from mirror.server import Mirror
+from warehouse.analyst import open_readonly
 
 
 def article_ids(db_file):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         return sorted(r[0] for r in con.execute("SELECT article_id FROM articles").fetchall())
 
 
@@ -26,10 +27,10 @@ def test_a_backfill_fills_the_gap_below_what_the_warehouse_holds(tmp_path):
 
 def check_gap_filled(mirror, tmp_path):
     since = date(2021, 1, 1)
-    reference = tmp_path / "reference.duckdb"
+    reference = tmp_path / "reference"
     whole = run_flow(backfill, since=since, portals=["hatinh"], mirror_url=mirror.base_url, db_path=str(reference))
 
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     recent = run_flow(ingest, portals=["hatinh"], since=date(2025, 1, 1), mirror_url=mirror.base_url,
                       db_path=str(db_file))
     gap = run_flow(backfill, since=since, portals=["hatinh"], mirror_url=mirror.base_url, db_path=str(db_file))
@@ -42,16 +43,16 @@ def check_gap_filled(mirror, tmp_path):
 
 
 def rejects(db_file):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         return con.execute("SELECT run_id, stage, reason FROM rejects WHERE stage = 'listing'").fetchall()
 
 
 def test_a_backfill_whose_crawl_failed_recovers_when_the_portal_is_back(mirror, tmp_path):
     since = date(2024, 1, 1)
-    reference = tmp_path / "reference.duckdb"
+    reference = tmp_path / "reference"
     run_flow(backfill, since=since, portals=["hatinh"], mirror_url=mirror.base_url, db_path=str(reference))
 
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     mirror.down.add("hatinh")
     failed = run_flow(backfill, since=since, portals=["hatinh"], mirror_url=mirror.base_url, db_path=str(db_file))
     assert failed.portals["hatinh"].status == "crawl_failed"

@@ -25,7 +25,7 @@ SEARCH = ("SELECT count(*) FROM (SELECT fts_main_articles.match_bm25(article_id,
 def warehouse(tmp_path_factory):
     """A migrated warehouse holding one seed article (Bac Kan, 8 April 2024) and its index."""
     from warehouse import db, search
-    path = tmp_path_factory.mktemp("w") / "w.duckdb"
+    path = tmp_path_factory.mktemp("w") / "w"
     with contextlib.closing(db.connect(path)) as con:
         con.execute("""INSERT INTO articles (article_id, portal, province, province_current, url, title,
                        published_at, lead, body, extraction, content_hash, first_seen_at, run_id, batch_id)
@@ -90,14 +90,15 @@ def test_full_text_search_works_offline(warehouse, tmp_path, surface):
 
 
 def test_the_shell_is_read_only(warehouse):
-    out = run_cli("--db", str(warehouse), "shell", "-c", "CREATE TABLE notes (t VARCHAR)")
-    assert out.returncode != 0 and "read-only" in out.stderr, out.stderr
+    for change in ("DELETE FROM articles", "CREATE TABLE warehouse.notes (t VARCHAR)"):
+        out = run_cli("--db", str(warehouse), "shell", "-c", change)
+        assert out.returncode != 0 and "read-only" in out.stderr, out.stderr
     out = run_cli("--db", str(warehouse), "shell", "--", "-csv", "-noheader", "-c", "SELECT count(*) FROM articles")
     assert out.returncode == 0 and out.stdout.split() == ["1"], out.stderr
 
 
 def test_a_backfill_ending_before_it_starts_is_refused_at_once(tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     started = time.monotonic()
     out = run_cli("--db", str(db_file), "backfill", "--portal", "hatinh", "--mirror", "--mirror-size", "5",
                   "--since", "2025-01-01", "--until", "2024-01-01", timeout=120)
@@ -149,16 +150,16 @@ def test_sql_refuses_several_statements_rather_than_show_the_last(warehouse):
     ["sql", "--db", "{db}", "SELECT count(*) AS n FROM articles", "--format", "csv"],
 ])
 def test_db_goes_before_or_after_the_command(warehouse, argv):
-    out = run_cli(*[a.format(db=warehouse) for a in argv], env={"PROVNEWS_DB": "/nonexistent/w.duckdb"})
+    out = run_cli(*[a.format(db=warehouse) for a in argv], env={"PROVNEWS_DB": "/nonexistent/w"})
     assert out.returncode == 0 and "1" in out.stdout, out.stderr
 
 
 def test_crawl_commands_take_db_after_the_command(tmp_path):
     # Cheap: parsed (not "unrecognized arguments"), then refused for the unknown portal before any crawl.
     for command in ("ingest", "check-portals"):
-        line = one_line(run_cli(command, "--portal", "hagiang", "--db", str(tmp_path / "w.duckdb")))
+        line = one_line(run_cli(command, "--portal", "hagiang", "--db", str(tmp_path / "w")))
         assert "hagiang" in line
-    out = run_cli("portals", "--db", str(tmp_path / "w.duckdb"))
+    out = run_cli("portals", "--db", str(tmp_path / "w"))
     assert out.returncode == 0 and "hatinh" in out.stdout, out.stderr
 
 
@@ -174,5 +175,5 @@ def test_errors_of_the_analyst_commands_are_one_line(tmp_path):
     not_a_warehouse = tmp_path / "notes.duckdb"
     not_a_warehouse.write_text("not a database\n" * 500)
     for argv in (["sql", "SELECT 1"], ["shell", "-c", "SELECT 1"]):
-        for db_file in (not_a_warehouse, tmp_path / "missing.duckdb", tmp_path):
+        for db_file in (not_a_warehouse, tmp_path / "missing", tmp_path):
             one_line(run_cli("--db", str(db_file), *argv))

@@ -107,9 +107,9 @@ def test_every_family_loads_what_the_mirror_published(tmp_path):
     """One ingest of every portal on the mirror: each article the mirror published (faults
     aside) is loaded with its true title, day and body. The README's table is this test's."""
     with Mirror(size=SIZE, slow_seconds=0.2) as m:
-        report = ingest(mirror_url=m.base_url, db_path=str(tmp_path / "w.duckdb"))
+        report = ingest(mirror_url=m.base_url, db_path=str(tmp_path / "w"))
     assert report.ok, {k: p.status for k, p in report.portals.items()}
-    scores = field_accuracy(tmp_path / "w.duckdb", SIZE)
+    scores = field_accuracy(tmp_path / "w", SIZE)
     assert set(scores) == set(PORTALS)
     for key, s in scores.items():
         assert s["found"] == s["owed"], (key, s)

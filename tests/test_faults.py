@@ -17,6 +17,7 @@ from mirror.faults import FAULTS, FaultProxy
 from mirror.families import layout_for, listed_url
 from mirror.server import Mirror
 from spiders.portals import PORTALS
+from warehouse.analyst import open_readonly
 
 PORTAL, SIZE = "hatinh", 60
 # Tight bounds, so that the cases that must hit them do so quickly.
@@ -65,7 +66,7 @@ def test_every_fault_ends_loaded_or_rejected_with_its_reason(tmp_path, monkeypat
             cases[portal.url_key(listed_url(a))] = (
                 "mirror", t.fault, "loaded" if t.expected == "article" else MIRROR_OWED[t.fault])
 
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     with Mirror(size=SIZE, slow_seconds=0.3) as mirror:
         # Listing faults: a page with 2,000 links to pages that do not exist; a pagination that
         # never ends (each page has new links).
@@ -82,7 +83,7 @@ def test_every_fault_ends_loaded_or_rejected_with_its_reason(tmp_path, monkeypat
 
     assert report.portals[PORTAL].status == "loaded", report.portals[PORTAL].message
     assert seconds < RUN_BOUND_SECONDS
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         stored = {k for (k,) in con.execute("SELECT url_key FROM article_urls").fetchall()}
         rejects = {}
         for key, stage, reason in con.execute("SELECT url_key, stage, reason FROM rejects").fetchall():
@@ -124,7 +125,7 @@ def test_every_fault_ends_loaded_or_rejected_with_its_reason(tmp_path, monkeypat
 def test_a_crawl_that_reaches_its_time_bound_keeps_what_it_fetched_and_the_next_walks_on(tmp_path, monkeypatch):
     """The crawl stops at PROVNEWS_CRAWL_TIMEOUT, its pages load with a crawl_timeout reject;
     the next run walks past the listing pages it knows and fetches what the first did not reach."""
-    db_file, reference = tmp_path / "w.duckdb", tmp_path / "reference" / "w.duckdb"
+    db_file, reference = tmp_path / "w", tmp_path / "reference" / "w"
     with Mirror(size=300, slow_seconds=0.3, latency_seconds=0.3) as mirror:  # ≈ 15 s unbounded
         run_flow(ingest, portals=[PORTAL], mirror_url=mirror.base_url, db_path=str(reference))
         monkeypatch.setenv("PROVNEWS_CRAWL_TIMEOUT", "3")
@@ -132,7 +133,7 @@ def test_a_crawl_that_reaches_its_time_bound_keeps_what_it_fetched_and_the_next_
         report = run_flow(ingest, portals=[PORTAL], mirror_url=mirror.base_url, db_path=str(db_file))
         seconds = time.monotonic() - started
         monkeypatch.delenv("PROVNEWS_CRAWL_TIMEOUT")
-        with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+        with contextlib.closing(open_readonly(db_file)) as con:
             assert con.execute("SELECT stage, reason FROM last_run_rejects WHERE reason = 'crawl_timeout'"
                                ).fetchall() == [("crawl", "crawl_timeout")]
         after = run_flow(ingest, portals=[PORTAL], mirror_url=mirror.base_url, db_path=str(db_file))
@@ -141,7 +142,7 @@ def test_a_crawl_that_reaches_its_time_bound_keeps_what_it_fetched_and_the_next_
     assert seconds < 40
     assert after.portals[PORTAL].new > 0 and "crawl_timeout" not in after.portals[PORTAL].reasons
     ids = "SELECT article_id FROM articles ORDER BY 1"
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         resumed = con.execute(ids).fetchall()
-    with contextlib.closing(duckdb.connect(str(reference), read_only=True)) as con:
+    with contextlib.closing(open_readonly(reference)) as con:
         assert resumed == con.execute(ids).fetchall()

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO
+from warehouse.analyst import open_readonly
 
 SEEDS = {p.name[:3]: json.loads(p.read_text(encoding="utf-8")) for p in sorted((REPO / "seeds").glob("*.expected.json"))}
 OUTLETS = {"000": "baoyenbai.com.vn", "001": "baobackan.vn", "002": "baocaobang.vn", "003": "baohatinh.vn",
@@ -72,11 +73,11 @@ def archive(tmp_path_factory):
                     "html": "<html><head><title>Tin vắn</title></head><body><article><h1>Tin vắn</h1>"
                             + "".join(f"<p>{p}</p>" for p in SEEDS["004"]["body"].split("\n\n")[:6])
                             + "</article></body></html>"})
-    return {"jsonl": jsonl, "csv": copies, "db": d / "warehouse.duckdb"}
+    return {"jsonl": jsonl, "csv": copies, "db": d / "warehouse"}
 
 
 def query(db_file, sql, params=()):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         return con.execute(sql, params).fetchall()
 
 
@@ -142,7 +143,7 @@ def test_a_bad_argument_is_one_line(tmp_path):
     wrong = tmp_path / "archive.xml"
     wrong.write_text("<x/>")
     for path in (wrong, tmp_path / "missing.jsonl"):
-        done = provnews("import", str(path), db=tmp_path / "w.duckdb")
+        done = provnews("import", str(path), db=tmp_path / "w")
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
@@ -158,7 +159,7 @@ def test_reprocess_keeps_imported_articles_which_have_no_raw_pages(imported):
 def test_an_import_is_no_crawl_of_a_portal_for_drift_or_the_weekly_trend(imported):
     from flows import trend
     from warehouse import runs
-    with contextlib.closing(duckdb.connect(str(imported["db"]), read_only=True)) as con:
+    with contextlib.closing(open_readonly(imported["db"])) as con:
         assert con.execute("SELECT count(*) FROM crawl_runs WHERE flow = 'import'").fetchone()[0] == 4
         assert runs.history(con, "old-crawler") == []
         _, portals = trend.read_weeks(con, "Asia/Ho_Chi_Minh")

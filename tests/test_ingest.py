@@ -14,13 +14,14 @@ from mirror.server import Mirror
 from spiders.portals import PORTALS
 from tests.conftest import run_cli
 from warehouse import db
+from warehouse.analyst import open_readonly
 
 SIZE = corpus.DEFAULT_ARTICLES_PER_PORTAL
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    db_file = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    db_file = tmp_path_factory.mktemp("wh") / "warehouse"
     with Mirror(size=SIZE, slow_seconds=0.5) as m:
         first = ingest(mirror_url=m.base_url, db_path=str(db_file))
         hits_after_first = sum(m.hits.values())
@@ -36,12 +37,12 @@ DATA_TABLES = ("articles", "article_urls", "rejects", "article_removals", "artic
 
 
 def table_counts(db_file):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DATA_TABLES}
 
 
 def query(db_file, sql, params=()):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         return con.execute(sql, params).fetchall()
 
 
@@ -117,8 +118,8 @@ def test_second_run_is_incremental_and_adds_nothing(runs):
 def test_since_bounds_the_crawl(tmp_path):
     since = corpus.published_at(10, 60).date()
     with Mirror(size=60, slow_seconds=0.2) as m:
-        report = backfill(portals=["hatinh"], since=since, mirror_url=m.base_url, db_path=str(tmp_path / "w.duckdb"))
-    dates = [d for (d,) in query(tmp_path / "w.duckdb", "SELECT published_at FROM articles")]
+        report = backfill(portals=["hatinh"], since=since, mirror_url=m.base_url, db_path=str(tmp_path / "w"))
+    dates = [d for (d,) in query(tmp_path / "w", "SELECT published_at FROM articles")]
     assert dates and all(d.date() >= since for d in dates)
     full_walk = sum(corpus.listing("hatinh", c, 1, 60)[1] for c, _ in corpus.SITES["hatinh"].categories)
     assert report.portals["hatinh"].listing_pages < full_walk
@@ -131,7 +132,7 @@ def test_since_bounds_the_crawl(tmp_path):
     (["sql", "DELETE FROM articles"], "read-only"),
 ])
 def test_bad_arguments_get_one_clear_line(args, message, tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     db.connect(db_file).close()  # an empty, migrated warehouse
     out = run_cli("--db", str(db_file), *args)
     assert out.returncode != 0
@@ -187,7 +188,7 @@ def test_near_duplicates_point_at_the_earliest_article(runs):
 
 def snapshot(db_file):
     """Every data table's rows, without the columns that say when a row was written."""
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         out = {}
         for t in DATA_TABLES:
             cols = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
@@ -199,8 +200,8 @@ def snapshot(db_file):
 
 def test_reprocess_rebuilds_the_same_warehouse_from_the_raw_archive(runs, tmp_path):
     import shutil
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(runs["db"], copy)
+    copy = tmp_path / "warehouse"
+    shutil.copytree(runs["db"], copy)
     shutil.copytree(staging.batches_root(runs["db"]), staging.batches_root(copy))
     before = snapshot(copy)
     for args in (["reprocess", "--portal", "caobang"], ["reprocess"]):
@@ -216,22 +217,22 @@ def test_reprocess_rebuilds_the_same_warehouse_from_the_raw_archive(runs, tmp_pa
 
 def _copy_of(runs, tmp_path):
     import shutil
-    copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(runs["db"], copy)
+    copy = tmp_path / "warehouse"
+    shutil.copytree(runs["db"], copy)
     shutil.copytree(staging.batches_root(runs["db"]), staging.batches_root(copy))
     return copy
 
 
 def test_loading_in_small_chunks_stores_the_same_warehouse(runs, tmp_path, monkeypatch):
     """A chunk of a load meets the stored articles, and the chunks before it in the same
-    transaction, only through the warehouse (band keys, passages): chunks of 7 pages instead of
+    transaction, only through the warehouse (band keys, passages): chunks of 40 pages instead of
     1,000 must find the same near-duplicates, groups, overlaps and everything else."""
     from flows import batches
     from flows.reprocess import reprocess
     copy = _copy_of(runs, tmp_path)
     before = snapshot(copy)
     assert batches.CHUNK_PAGES >= 200  # one chunk per batch of the default mirror
-    monkeypatch.setattr(batches, "CHUNK_PAGES", 7)
+    monkeypatch.setattr(batches, "CHUNK_PAGES", 40)
     with contextlib.closing(db.connect(copy)) as con:
         reprocess(con, staging.batches_root(copy))
     assert snapshot(copy) == before

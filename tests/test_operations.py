@@ -11,10 +11,11 @@ import pytest
 from flows import drift, runlock, staging
 from flows.ingest import ingest, run_flow
 from tests.conftest import run_cli
+from warehouse.analyst import open_readonly
 
 
 def crawl_runs(db_file):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         cur = con.execute("SELECT * FROM crawl_runs ORDER BY started_at")
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r)) for r in cur.fetchall()]
@@ -22,7 +23,7 @@ def crawl_runs(db_file):
 
 def test_a_portal_that_is_down_fails_alone_and_the_run_says_which(mirror, tmp_path):
     mirror.down.add("hatinh")
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     state = ingest(portals=["caobang", "hatinh"], mirror_url=mirror.base_url, db_path=str(db_file),
                    return_state=True)
     assert state.is_failed() and "hatinh (crawl_failed)" in state.message
@@ -36,12 +37,12 @@ def test_a_portal_that_is_down_fails_alone_and_the_run_says_which(mirror, tmp_pa
 
 def test_a_redesigned_portal_is_flagged_in_the_report_and_in_crawl_runs(mirror, tmp_path):
     mirror.redesigned.add("caobang")
-    report = run_flow(ingest, portals=["caobang"], mirror_url=mirror.base_url, db_path=str(tmp_path / "w.duckdb"))
+    report = run_flow(ingest, portals=["caobang"], mirror_url=mirror.base_url, db_path=str(tmp_path / "w"))
     rep = report.portals["caobang"]
     assert rep.status == "loaded" and rep.fallback == rep.new > 0
     assert any("needed generic extraction" in a for a in rep.alerts)
     assert rep.alerts[-1] == "to propose a new definition: provnews add-portal https://caobang.gov.vn/chinh-tri --key caobang"
-    assert crawl_runs(tmp_path / "w.duckdb")[-1]["alerts"] == rep.alerts
+    assert crawl_runs(tmp_path / "w")[-1]["alerts"] == rep.alerts
 
 
 def history(n=5, **figures):
@@ -70,7 +71,7 @@ def test_drift_needs_enough_history_and_enough_new_articles():
 
 
 def test_only_one_run_writes_at_a_time(tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     with runlock.run_lock(db_file):
         out = run_cli("--db", str(db_file), "ingest", "--portal", "hatinh")
     assert out.returncode == 4
@@ -86,7 +87,7 @@ def test_a_second_run_is_refused_at_once_while_the_first_runs(mirror, tmp_path):
 
     from tests.conftest import REPO
 
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     first = subprocess.Popen([sys.executable, "-m", "flows.cli", "--db", str(db_file), "ingest", "--portal",
                               "hatinh", "--mirror-url", mirror.base_url], cwd=REPO,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -106,7 +107,7 @@ def test_a_warehouse_held_by_another_process_exits_4_and_says_why(mirror, tmp_pa
     from tests.test_warehouse_ops import holder
     from warehouse import db
 
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w.duckdb"  # a DuckDB file: one process at a time (a DuckLake has no such limit)
     db.connect(db_file).close()
     with holder(db_file, read_only=True):
         out = run_cli("--db", str(db_file), "ingest", "--portal", "hatinh", "--mirror-url", mirror.base_url,
@@ -148,12 +149,12 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path, moved):
     # Latency makes the crawl last long enough (≈ 10 s) to be stopped midway.
     with Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as m, \
             Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as elsewhere:
-        reference = tmp_path / "reference" / "w.duckdb"
+        reference = tmp_path / "reference" / "w"
         assert run_cli("--db", str(reference), *command, "--mirror-url", m.base_url).returncode == 0
         # Counted by difference, never cleared: the mirror's "503 once" pages count on its hits.
         uninterrupted = Counter(m.hits)
 
-        db_file = tmp_path / "resumed" / "w.duckdb"
+        db_file = tmp_path / "resumed" / "w"
         argv = ["--db", str(db_file), *command]
         run = subprocess.Popen([sys.executable, "-m", "flows.cli", *argv, "--mirror-url", m.base_url], cwd=REPO,
                                start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -189,12 +190,12 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path, moved):
 
 
 def rejects(db_file):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         return sorted(con.execute("SELECT url_key, reason FROM rejects").fetchall())
 
 
 def article_ids(db_file):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         return sorted(r[0] for r in con.execute("SELECT article_id FROM articles").fetchall())
 
 
@@ -218,7 +219,7 @@ def test_sigterm_ends_a_run_even_one_that_does_not_stop_by_itself(tmp_path):
 
     from tests.conftest import REPO
 
-    command = subprocess.Popen([sys.executable, "-c", STUCK_RUN, str(tmp_path / "w.duckdb")], cwd=REPO,
+    command = subprocess.Popen([sys.executable, "-c", STUCK_RUN, str(tmp_path / "w")], cwd=REPO,
                                stdout=subprocess.PIPE, text=True)
     assert command.stdout.readline().strip() == "up"
     command.send_signal(signal.SIGTERM)

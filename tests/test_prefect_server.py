@@ -39,6 +39,7 @@ from flows import runlock, serve
 from flows.ingest import WAREHOUSE_LIMIT, ingest
 from spiders.portals import PORTALS
 from tests.conftest import REPO
+from warehouse.analyst import open_readonly
 
 INGEST = f"ingest/{serve.INGEST_DEPLOYMENT}"
 BACKFILL = f"backfill/{serve.BACKFILL_DEPLOYMENT}"
@@ -157,7 +158,7 @@ def test_the_default_schedule_runs_every_6_hours_on_the_hour_in_asia_ho_chi_minh
 
 def test_serve_registers_both_deployments_and_a_triggered_backfill_completes_with_its_report(
         api_url, mirror, tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     with serving(api_url, db_file):
         deployed, ingest_schedules = read(INGEST)
         backfill, backfill_schedules = read(BACKFILL)
@@ -196,7 +197,7 @@ def test_serve_registers_both_deployments_and_a_triggered_backfill_completes_wit
         assert "| hatinh | loaded |" in report
         assert "| hatinh | `" in artifacts["articles-per-week"].data
         assert {"crawl-hatinh", "load-batches"} <= {t.name for t in tasks if t.flow_run_id == run.id}
-    assert duckdb.connect(str(db_file), read_only=True).execute("SELECT count(*) FROM articles").fetchone()[0] > 0
+    assert open_readonly(db_file).execute("SELECT count(*) FROM articles").fetchone()[0] > 0
     # A run with every optional field null, as a form or a script may send it, is accepted.
     created = httpx.post(f"{api_url}/deployments/{deployed.id}/create_flow_run", json={
         "parameters": {"portals": None, "since": None, "mirror": False, "mirror_url": None},
@@ -208,7 +209,7 @@ def test_serve_registers_both_deployments_and_a_triggered_backfill_completes_wit
 
 def test_a_portal_that_cannot_be_crawled_fails_the_run_with_its_cause_in_one_line(api_url, tmp_path):
     port = free_port()  # nothing listens there
-    with serving(api_url, tmp_path / "w.duckdb"):
+    with serving(api_url, tmp_path / "w"):
         # base_url is not in the Run form, but the API passes it to the flow
         run = run_deployment(BACKFILL, timeout=300, parameters={
             "portals": ["hatinh"], "since": "2021-01-01", "base_url": f"http://127.0.0.1:{port}"})
@@ -228,7 +229,7 @@ def test_a_portal_that_cannot_be_crawled_fails_the_run_with_its_cause_in_one_lin
 
 
 def test_an_ingest_started_during_a_backfill_waits_for_it_and_then_completes(api_url, mirror, tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
 
     def waiting(run):
         return [log.message for log in run_logs(run.id) if log.message.startswith("waiting for the warehouse")]
@@ -251,7 +252,7 @@ def test_an_ingest_started_during_a_backfill_waits_for_it_and_then_completes(api
             terminal.close()
         assert final_state(first.id).is_completed()
         assert final_state(second.id).is_completed()  # not Failed with RunInProgress
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         started = dict(con.execute("SELECT portal, started_at FROM crawl_runs").fetchall())
         loaded = dict(con.execute("SELECT portal, loaded_at FROM loaded_batches").fetchall())
     assert started["caobang"] > loaded["hatinh"]  # the ingest's crawl began once the backfill was loaded
@@ -263,8 +264,8 @@ def test_a_deployment_of_the_old_name_is_replaced_and_the_schedule_runs_on_round
     with get_client(sync_client=True) as client:  # start from a deployment an earlier version served
         with contextlib.suppress(ObjectNotFound):
             client.delete_deployment(client.read_deployment_by_name(INGEST).id)
-    ingest.to_deployment("scheduled", parameters={"mirror": True, "db_path": "/old/w.duckdb"}).apply()
-    with serving(api_url, tmp_path / "w.duckdb", zone) as printed:
+    ingest.to_deployment("scheduled", parameters={"mirror": True, "db_path": "/old/w"}).apply()
+    with serving(api_url, tmp_path / "w", zone) as printed:
         deployment, (schedule,) = read(INGEST)
         assert schedule.active and not deployment.paused
         assert deployment.parameters == {"mirror": True}  # carried over, less the old internal
@@ -292,7 +293,7 @@ def test_a_deployment_of_the_old_name_is_replaced_and_the_schedule_runs_on_round
 
 
 def test_serving_again_keeps_what_the_user_changed_in_the_ui(api_url, tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     with serving(api_url, db_file):
         deployment, (schedule,) = read(INGEST)
     with get_client(sync_client=True) as client:  # what a user does in the UI
@@ -323,7 +324,7 @@ def test_the_weekly_trend_counts_new_articles_per_week_and_flags_the_latest_fail
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
     today = datetime(2025, 3, 20, tzinfo=tz).date()  # a Thursday
-    con = db.connect(tmp_path / "w.duckdb")
+    con = db.connect(tmp_path / "w")
     runs = [((3, 3), "hatinh", "loaded", 10), ((3, 4), "hatinh", "loaded", 5), ((3, 10), "hatinh", "loaded", 40),
             ((3, 17), "hatinh", "loaded", 0), ((3, 20), "hatinh", "crawl_failed", None),
             ((3, 19), "caobang", "loaded", 7), ((2, 1), "caobang", "loaded", 99)]  # 1 February: too old

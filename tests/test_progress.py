@@ -23,10 +23,11 @@ from mirror.server import Mirror
 from spiders import progress
 from tests.conftest import REPO, run_cli
 from warehouse import db
+from warehouse.analyst import open_readonly
 
 
 def crawl_runs(db_file):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         cur = con.execute("SELECT * FROM crawl_runs")
         return [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
 
@@ -67,7 +68,7 @@ def test_a_staged_portal_reports_what_its_crawl_fetched(mirror, tmp_path, monkey
 def test_a_crawl_that_fetched_no_listing_page_names_the_cause(tmp_path, monkeypatch):
     monkeypatch.setenv("PROVNEWS_RETRY_TIMES", "0")
     port = closed_port()
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     report = run_flow(ingest, portals=["hatinh"], base_url=f"http://127.0.0.1:{port}", db_path=str(db_file))
     rep = report.portals["hatinh"]
     assert rep.status == "crawl_failed"
@@ -91,7 +92,7 @@ def test_check_portals_names_the_cause_and_no_deleted_path(mirror, monkeypatch):
 
 def test_ingest_shows_each_portals_progress_and_a_failures_cause(mirror, tmp_path):
     mirror.down.add("hatinh")
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     out = run_cli("--db", str(db_file), "ingest", "--portal", "hatinh", "--portal", "caobang",
                   "--mirror-url", mirror.base_url, env={"PROVNEWS_CRAWL_RETRY_DELAYS": "1"})
     assert out.returncode == 1, out.stderr
@@ -113,7 +114,7 @@ def test_ingest_shows_each_portals_progress_and_a_failures_cause(mirror, tmp_pat
 def test_after_ctrl_c_the_summary_shows_what_the_display_showed(tmp_path):
     """A backfill stopped midway: the summary's requests, listing pages and pages fetched are the
     crawl's own final figures, those the display ends on, not zeros."""
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     # Latency makes the crawl last long enough (≈ 10 s) to be stopped midway.
     with Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as m:
         run = subprocess.Popen([sys.executable, "-m", "flows.cli", "--db", str(db_file), "backfill", "--portal",

@@ -50,7 +50,7 @@ def run_row(batch):
 
 
 def test_migrations_are_recorded_and_idempotent(tmp_path):
-    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
         versions = con.execute("SELECT version FROM schema_migrations").fetchall()
         assert versions == [(v,) for v, _, _ in db.migrations()]
         assert db.migrate(con) == []
@@ -58,7 +58,7 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
 
 def test_a_batch_loaded_twice_adds_nothing(tmp_path):
     batch = make_batch(tmp_path / "batches", "r1-caobang")
-    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
         first = batches.load(con, batch, "r1", run_row(batch))
         after_first = counts(con)
         (batch.path / staging.LOADED).unlink()  # as if the process died between commit and marker
@@ -74,7 +74,7 @@ def test_the_same_pages_fetched_again_add_nothing(tmp_path):
     first = make_batch(root, "r1-caobang")
     shutil.copytree(first.path, root / "r2-caobang")  # a later crawl that saw the same pages
     again = staging.Batch(root / "r2-caobang")
-    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
         batches.load(con, first, "r1", run_row(first))
         before = counts(con)
         result = batches.load(con, again, "r2", run_row(again))
@@ -93,7 +93,7 @@ def test_exact_copies_under_another_url_make_no_second_row(tmp_path):
         rec["url_key"] = (rec.get("url_key") or "") + "-repost"
     with gzip.open(b.path / "pages.jsonl.gz", "wt") as f:
         f.writelines(json.dumps(r) + "\n" for r in lines)
-    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
         batches.load(con, a, "r1", run_row(a))
         r = batches.load(con, b, "r2", run_row(b))
         assert r.new == 0 and r.duplicates == 3
@@ -109,7 +109,7 @@ def test_only_complete_batches_are_pending(tmp_path):
 
 def test_a_failed_transaction_leaves_nothing(tmp_path):
     batch = make_batch(tmp_path / "batches", "r1-caobang")
-    with contextlib.closing(db.connect(tmp_path / "w.duckdb")) as con:
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
         bad = run_row(batch) | {"no_such_column": 1}
         try:
             batches.load(con, batch, "r1", bad)

@@ -20,12 +20,13 @@ from spiders import crawl
 from spiders.portals import get as get_portal
 from tests.conftest import REPO, run_cli
 from warehouse import db
+from warehouse.analyst import open_readonly, shell_argv
 
 PORTALS = ["caobang", "hatinh"]
 
 
 def article_ids(db_file):
-    with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         return sorted(r[0] for r in con.execute("SELECT article_id FROM articles").fetchall())
 
 
@@ -95,7 +96,7 @@ def stage_a_crawl(mirror, root, portal="hatinh"):
 
 
 def test_a_loader_killed_mid_transaction_leaves_no_partial_batch_and_the_rerun_loses_nothing(mirror, tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     batch = stage_a_crawl(mirror, staging.batches_root(db_file))
     proc = subprocess.Popen([sys.executable, "-c", LOADER, str(db_file), str(batch.path.parent)],
                             stdout=subprocess.PIPE, text=True, cwd=REPO)
@@ -114,7 +115,7 @@ def test_a_loader_killed_mid_transaction_leaves_no_partial_batch_and_the_rerun_l
     assert result.loaded and stored == result.new > 0
     assert not staging.pending(batch.path.parent)
 
-    fresh = tmp_path / "fresh" / "w.duckdb"
+    fresh = tmp_path / "fresh" / "w"
     shutil.copytree(batch.path, staging.batches_root(fresh) / batch.batch_id, ignore=shutil.ignore_patterns("LOADED"))
     with contextlib.closing(db.connect(fresh)) as con:
         batches.load(con, staging.Batch(staging.batches_root(fresh) / batch.batch_id), "r2",
@@ -123,7 +124,7 @@ def test_a_loader_killed_mid_transaction_leaves_no_partial_batch_and_the_rerun_l
 
 
 def test_sql_is_read_only_searches_vietnamese_text_and_fails_in_one_line(mirror, tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     ingest(portals=["caobang"], mirror_url=mirror.base_url, db_path=str(db_file))
 
     out = run_cli("--db", str(db_file), "sql", "SELECT portal, count(*) AS n FROM articles GROUP BY 1",
@@ -146,12 +147,13 @@ def test_sql_is_read_only_searches_vietnamese_text_and_fails_in_one_line(mirror,
 
 
 def test_the_duckdb_shell_from_the_dependencies_opens_the_warehouse_read_only(tmp_path):
-    db_file = tmp_path / "w.duckdb"
+    db_file = tmp_path / "w"
     db.connect(db_file).close()
     shell = shutil.which("duckdb", path=os.path.dirname(sys.executable))
     assert shell, "duckdb-cli is a dependency: its shell sits beside the interpreter"
-    out = subprocess.run([shell, "-readonly", "-csv", "-noheader", str(db_file), "-c",
-                          "SELECT max(version) FROM schema_migrations"],
+    argv = shell_argv(db_file)
+    assert argv[0] == shell
+    out = subprocess.run([*argv, "-csv", "-noheader", "-c", "SELECT max(version) FROM schema_migrations"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(db.migrations()[-1][0])
@@ -187,10 +189,10 @@ def test_a_run_killed_during_the_crawl_or_the_cleaning_loses_and_duplicates_noth
     from mirror.server import Mirror
 
     with Mirror(size=60, slow_seconds=0.3, latency_seconds=0.02) as m:
-        reference = tmp_path / "reference" / "w.duckdb"
+        reference = tmp_path / "reference" / "w"
         ingest(portals=PORTALS, mirror_url=m.base_url, db_path=str(reference))
 
-        db_file = tmp_path / "w.duckdb"
+        db_file = tmp_path / "w"
         run = subprocess.Popen([sys.executable, "-c", RUN_THEN_STALL, stage, str(db_file), m.base_url],
                                cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True)
         if stage == "cleaning":
@@ -212,7 +214,7 @@ def test_a_run_killed_during_the_crawl_or_the_cleaning_loses_and_duplicates_noth
         assert again.ok
         assert again.leftovers_loaded == (2 if stage == "cleaning" else 0)
         assert article_ids(db_file) == article_ids(reference)
-        with contextlib.closing(duckdb.connect(str(db_file), read_only=True)) as con:
+        with contextlib.closing(open_readonly(db_file)) as con:
             assert con.execute("SELECT count(*) - count(DISTINCT url_key) FROM article_urls").fetchone() == (0,)
             assert con.execute("SELECT count(*) FROM loaded_batches").fetchone()[0] == (4 if stage == "cleaning" else 2)
 
@@ -230,7 +232,7 @@ def test_two_warehouses_in_one_directory_keep_their_batches_apart(mirror, tmp_pa
     """Each warehouse has its own staging area: a batch staged for one (its file held) is loaded
     only there, and a run that falls back to the raw archive's URL keys reads only its own."""
     monkeypatch.setenv("PROVNEWS_LOCK_WAIT", "2")
-    reference = tmp_path / "reference" / "w.duckdb"
+    reference = tmp_path / "reference" / "w"
     run_flow(ingest, portals=PORTALS, mirror_url=mirror.base_url, db_path=str(reference))
     a, b, c = (tmp_path / "data" / f"{name}.duckdb" for name in "abc")
 

@@ -1,32 +1,46 @@
-"""Opening the warehouse and bringing its schema up to date.
+"""Opening the warehouse, bringing its schema up to date, and committing against other writers.
 
-DuckDB lets one process hold a file read-write, or any number of processes hold it read-only,
-never both: a writer is refused at connect() while anyone has the file open, and everyone is
-refused while a writer has it. So connections here are short, and every open retries for a
-bounded time (`PROVNEWS_LOCK_WAIT` seconds, default 30) before giving up with `WarehouseBusy`;
-the ingest flow then leaves its batches staged on disk for the next run.
+A DuckLake warehouse (the default; `warehouse.location`) is a catalog database plus Parquet
+files. A connection is an in-memory DuckDB session with the lake attached as `warehouse`:
+readers never block a writer, and a writer never blocks readers, who see each commit on their
+next query. Two writers may commit at once (two workers): a load's transaction updates the one
+row of `load_serial`, so the store refuses the second commit of two concurrent loads ("conflict",
+or "database is locked" on a SQLite catalog), and `committed` runs it again from the start,
+against the first one's rows.
+
+A single DuckDB file (`*.duckdb`) allows one process to hold it read-write, or any number of
+processes to hold it read-only, never both: opening it retries for `PROVNEWS_LOCK_WAIT` seconds
+(default 30) before `WarehouseBusy`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import random
+import re
 import time
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
-DEFAULT_DB = "data/warehouse.duckdb"
+from warehouse import extensions
+from warehouse.location import DEFAULT, OLD_DEFAULT, Location, locate
+
+CATALOG = "warehouse"  # what a DuckLake is attached as
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
+# A commit refused because another writer committed first is run again this many times.
+COMMIT_ATTEMPTS = 30
+CONFLICTS = ("database is locked", "Transaction conflict", "could not serialize", "conflict")
 
 
 class WarehouseBusy(RuntimeError):
     pass
 
 
-def db_path(path: str | os.PathLike | None = None) -> Path:
-    return Path(path or os.environ.get("PROVNEWS_DB") or DEFAULT_DB)
+class UpgradeNeeded(RuntimeError):
+    """The default warehouse is a DuckDB file of before DuckLake."""
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -35,6 +49,14 @@ def migrations() -> list[tuple[int, str, str]]:
         if f.name.endswith(".sql"):
             out.append((int(f.name.split("_", 1)[0]), f.name, f.read_text(encoding="utf-8")))
     return out
+
+
+def without_keys(sql: str) -> str:
+    """A migration as DuckLake takes it: DuckLake has no PRIMARY KEY or UNIQUE constraint (NOT
+    NULL it keeps). Nothing relies on them: loads look up what is stored before inserting, in
+    a transaction that the store serializes (`committed`)."""
+    sql = re.sub(r",([ \t]*--[^\n]*)?\s*PRIMARY KEY\s*\([^)]*\)", "", sql)
+    return re.sub(r"\s+PRIMARY KEY(?=\s*[,\n)])", "", sql)
 
 
 @contextlib.contextmanager
@@ -51,30 +73,65 @@ def registered(con, name: str, table):
 @contextlib.contextmanager
 def transaction(con):
     """One transaction for the block: committed at its end, rolled back if it raises (Ctrl-C
-    included)."""
+    included) or if the commit fails."""
     con.execute("BEGIN")
     try:
         yield
+        con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):  # a failed COMMIT has ended the transaction already
+            con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+
+
+def is_conflict(error: BaseException) -> bool:
+    return isinstance(error, duckdb.TransactionException) and any(c in str(error) for c in CONFLICTS)
+
+
+def committed(con, work):
+    """`work()` in one transaction, committed; run again from the start while its commit loses
+    to another writer's (each time against what that one committed). Returns what work returns."""
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            with transaction(con):
+                return work()
+        except duckdb.TransactionException as e:
+            if not is_conflict(e) or attempt == COMMIT_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.02, 0.1) * min(attempt + 1, 10))
+
+
+def take_turn(con) -> None:
+    """Inside a load's transaction: the row every load updates, so that two loads committing at
+    once conflict (see the module's note)."""
+    con.execute("UPDATE load_serial SET loads = loads + 1")
+
+
+def is_lake(con) -> bool:
+    """Whether `con` (from `connect`) writes a DuckLake rather than a DuckDB file."""
+    return con.execute("SELECT current_database()").fetchone()[0] == CATALOG
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction. Returns their names."""
+    lake = is_lake(con)
+    key = "" if lake else " PRIMARY KEY"
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
+                f"version INTEGER NOT NULL{key}, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)")
     done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for version, name, sql in migrations():
         if version in done:
             continue
         with transaction(con):
-            con.execute(sql)
+            con.execute(without_keys(sql) if lake else sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
         applied.append(name)
     return applied
+
+
+def schema_version(con) -> int:
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
 
 
 def lock_wait_seconds() -> float:
@@ -88,9 +145,82 @@ def _config(read_only: bool) -> dict:
     return {} if read_only else {"memory_limit": os.environ.get("PROVNEWS_DUCKDB_MEMORY", "256MB")}
 
 
-def connect(path=None, *, read_only: bool = False, wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse (created and migrated if need be when writing)."""
-    p = db_path(path)
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def attach_statements(loc: Location, *, read_only: bool = False) -> list[str]:
+    """What attaches the DuckLake at `loc` as `warehouse`, with the extensions it needs."""
+    scanner = "postgres_scanner" if loc.kind == "postgres" else "sqlite_scanner"
+    options = []
+    if loc.data_path:
+        options.append(f"DATA_PATH {_quoted(loc.data_path)}")
+    if loc.kind == "lake":
+        # WAL: readers of the catalog never wait for its writer.
+        # OVERRIDE_DATA_PATH: the directory is the warehouse, wherever it is moved or copied.
+        options += ["OVERRIDE_DATA_PATH true", "META_JOURNAL_MODE 'WAL'", "META_BUSY_TIMEOUT 5000"]
+    if read_only:
+        options += ["READ_ONLY", "CREATE_IF_NOT_EXISTS false"]
+    return [extensions.load_statement("ducklake"), extensions.load_statement(scanner),
+            f"ATTACH {_quoted('ducklake:' + loc.catalog)} AS {CATALOG} ({', '.join(options)})"]
+
+
+def attach(con: duckdb.DuckDBPyConnection, loc: Location, *, read_only: bool = False) -> None:
+    for statement in attach_statements(loc, read_only=read_only):
+        con.execute(statement)
+
+
+def _publish_first_index(con) -> None:
+    """A new lake gets the search index of its (empty) articles, so that every reader's session
+    can define search over it from the start (`warehouse.search`)."""
+    from warehouse import search
+
+    if not con.execute("SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
+                       [CATALOG, search.PUBLISHED]).fetchone()[0]:
+        search.refresh(con)
+
+
+def _refuse_beside_old_default(loc: Location) -> None:
+    """No lake at the default place but the DuckDB file that was the default before: the user's
+    articles are in the file, and a load into a new, empty lake would start a second warehouse."""
+    if loc.kind == "lake" and not loc.exists() and Path(loc.spec) == Path(DEFAULT) \
+            and Path(OLD_DEFAULT).exists():
+        raise UpgradeNeeded(f"{OLD_DEFAULT} holds the warehouse, in the layout of before DuckLake: "
+                            f"`provnews upgrade` moves it into {loc}")
+
+
+def connect(spec: str | os.PathLike | Location | None = None, *, read_only: bool = False,
+            wait_seconds: float | None = None, upgrading: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse (created and migrated if need be when writing). Unqualified table
+    names are the warehouse's. `upgrading`: created by `provnews upgrade`, beside the old file."""
+    loc = locate(spec)
+    if loc.kind == "file":
+        return _connect_file(Path(loc.spec), read_only, wait_seconds)
+    if not upgrading:
+        _refuse_beside_old_default(loc)
+    if read_only and not loc.exists():
+        raise FileNotFoundError(f"no warehouse at {loc} (run `provnews ingest` first)")
+    if not read_only:
+        if loc.path is not None:
+            loc.path.mkdir(parents=True, exist_ok=True)
+        loc.staging.mkdir(parents=True, exist_ok=True)
+    config = {**_config(read_only), **extensions.NO_AUTOLOAD}
+    if not read_only:
+        config["temp_directory"] = str(loc.staging / "spill")  # past memory_limit
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        attach(con, loc, read_only=read_only)
+        con.execute(f"USE {CATALOG}")
+        if not read_only:
+            migrate(con)
+            _publish_first_index(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _connect_file(p: Path, read_only: bool, wait_seconds: float | None) -> duckdb.DuckDBPyConnection:
     wait_seconds = lock_wait_seconds() if wait_seconds is None else wait_seconds
     if read_only and not p.exists():
         raise FileNotFoundError(f"no warehouse at {p} (run `provnews ingest` first)")
@@ -106,7 +236,7 @@ def connect(path=None, *, read_only: bool = False, wait_seconds: float | None = 
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
-                    f"{p} is held open by another process (DuckDB allows one writer, and no "
+                    f"{p} is held open by another process (a DuckDB file allows one writer, and no "
                     f"reader beside it); gave up after {wait_seconds:.0f}s") from None
             time.sleep(0.5)
     if not read_only:

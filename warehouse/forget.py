@@ -39,3 +39,15 @@ def articles_of(con, portals: list[str]) -> None:
     con.execute(f"DELETE FROM article_urls WHERE portal IN (SELECT unnest(?)) AND run_id NOT IN ({imported})", [portals])
     con.execute(f"DELETE FROM rejects WHERE portal IN (SELECT unnest(?)) AND run_id NOT IN ({imported})", [portals])
     con.execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM _gone)")
+
+
+def crawled_articles(con, portals: list[str]) -> int:
+    """Articles of the portals that came from crawled pages (what a reprocess rebuilds)."""
+    return con.execute("SELECT count(*) FROM articles WHERE portal IN (SELECT unnest(?)) AND imported_from IS NULL",
+                       [portals]).fetchone()[0]
+
+
+def dangling_urls(con) -> int:
+    """URLs recorded for articles that no longer exist (other portals' copies of a rebuilt one)."""
+    return con.execute("SELECT count(*) FROM article_urls "
+                       "WHERE article_id NOT IN (SELECT article_id FROM articles)").fetchone()[0]

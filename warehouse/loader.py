@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from warehouse.db import registered
+from warehouse.db import registered, take_turn
 
 ARTICLES = pa.schema([
     ("article_id", pa.string()), ("portal", pa.string()), ("province", pa.string()),
@@ -49,7 +49,9 @@ def is_loaded(con, batch_id: str) -> bool:
 
 
 def finish_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int, crawl_run: dict) -> None:
-    """Record the batch's run and mark it loaded, inside the caller's transaction."""
+    """Record the batch's run and mark it loaded, inside the caller's transaction (which then
+    conflicts with any other load committing at the same moment: `warehouse.db.committed`)."""
+    take_turn(con)
     record_run(con, crawl_run)
     con.execute("INSERT INTO loaded_batches VALUES (?, ?, ?, now(), ?)", [batch_id, run_id, portal, pages])
 
@@ -68,7 +70,9 @@ def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, 
 
 
 def record_run(con, crawl_run: dict) -> None:
-    """A crawl_runs row on its own (a portal whose crawl or load did not happen)."""
+    """The crawl_runs row of (run_id, portal), replacing one recorded before (a portal whose
+    crawl or load did not happen, then loaded by a later attempt)."""
     cols = ", ".join(crawl_run)
     marks = ", ".join("?" for _ in crawl_run)
-    con.execute(f"INSERT OR REPLACE INTO crawl_runs ({cols}) VALUES ({marks})", list(crawl_run.values()))
+    con.execute("DELETE FROM crawl_runs WHERE run_id = ? AND portal = ?", [crawl_run["run_id"], crawl_run["portal"]])
+    con.execute(f"INSERT INTO crawl_runs ({cols}) VALUES ({marks})", list(crawl_run.values()))

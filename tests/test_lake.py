@@ -1,0 +1,152 @@
+"""The DuckLake warehouse with analysts in it: their sessions stay open across loads, see each
+load's rows on their next query, and search them; and a warehouse of the one-file layout
+upgrades into it with every row kept."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import subprocess
+import threading
+
+from flows.ingest import ingest
+from tests.conftest import REPO, run_cli
+from warehouse import db
+from warehouse.analyst import open_readonly, shell_argv
+
+COUNT = "SELECT 'n=' || count(*) FROM articles"
+SEARCH = ("SELECT 'n=' || count(*) FROM stories WHERE portal = 'hatinh' AND "
+          "fts_main_articles.match_bm25(article_id, 'tỉnh', conjunctive := 1) IS NOT NULL")
+
+
+class Shell:
+    """An analyst's `duckdb` shell (`provnews shell`'s argv), fed one query at a time on stdin."""
+
+    def __init__(self, warehouse):
+        self.proc = subprocess.Popen([*shell_argv(warehouse), "-csv", "-noheader"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                     cwd=REPO)
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [self.lines.put(ln) for ln in self.proc.stdout], daemon=True).start()
+
+    def ask(self, sql: str) -> int:
+        self.proc.stdin.write(sql + ";\n")
+        self.proc.stdin.flush()
+        while True:
+            line = self.lines.get(timeout=60).strip()
+            assert "Error" not in line, line
+            if line.startswith("n="):
+                return int(line[2:])
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def test_analysts_sessions_stay_open_across_a_load_and_see_its_rows(mirror, tmp_path):
+    warehouse = tmp_path / "w"
+    ingest(portals=["caobang"], mirror_url=mirror.base_url, db_path=str(warehouse))
+    shell = Shell(warehouse)
+    python = open_readonly(warehouse)
+    try:
+        before = shell.ask(COUNT)
+        assert before > 0 and python.execute(COUNT).fetchone()[0] == f"n={before}"
+        assert shell.ask(SEARCH) == 0
+        # Both stay open while a load commits, from another process, as a schedule's run would.
+        out = run_cli("--db", str(warehouse), "ingest", "--portal", "hatinh", "--mirror-url", mirror.base_url)
+        assert out.returncode == 0, out.stderr
+        assert "loaded" in out.stdout
+        after = shell.ask(COUNT)
+        assert after > before
+        assert python.execute(COUNT).fetchone()[0] == f"n={after}"
+        found = shell.ask(SEARCH)
+        assert found > 0
+        assert python.execute(SEARCH).fetchone()[0] == f"n={found}"
+    finally:
+        shell.close()
+        python.close()
+
+
+def test_a_commit_that_loses_to_another_writer_is_run_again_against_its_rows(tmp_path):
+    """Two writers commit at once: one is refused by the store, runs again, and sees the other's row."""
+    warehouse = tmp_path / "w"
+    first, second = db.connect(warehouse), db.connect(warehouse)
+    seen = []
+
+    def add(con, article_id):
+        def work():
+            seen.append((article_id, con.execute("SELECT count(*) FROM loaded_batches").fetchone()[0]))
+            con.execute("INSERT INTO loaded_batches VALUES (?, 'r', 'p', now(), 1)", [article_id])
+            db.take_turn(con)
+            if article_id == "b" and len(seen) == 1:  # the first attempt of b: a commits meanwhile
+                db.committed(first, lambda: add_a())
+        return db.committed(con, work)
+
+    def add_a():
+        first.execute("INSERT INTO loaded_batches VALUES ('a', 'r', 'p', now(), 1)")
+        db.take_turn(first)
+
+    add(second, "b")
+    with contextlib.closing(first), contextlib.closing(second):
+        assert seen == [("b", 0), ("b", 1)]  # run again, and then it saw a's row
+        assert sorted(r for (r,) in second.execute("SELECT batch_id FROM loaded_batches").fetchall()) == ["a", "b"]
+        assert second.execute("SELECT loads FROM load_serial").fetchone()[0] == 2
+
+
+def downgrade_to_schema_6(path) -> None:
+    """What migrations 7 and 8 added, taken away again: a warehouse as schema 6 left it."""
+    import duckdb
+    with contextlib.closing(duckdb.connect(str(path))) as con:
+        con.execute("DROP VIEW stories")  # binds articles' columns; migration 7 makes it again
+        con.execute("ALTER TABLE articles DROP COLUMN imported_from")
+        con.execute("ALTER TABLE rejects DROP COLUMN line")
+        con.execute("DROP TABLE load_serial")
+        con.execute("CREATE VIEW stories AS SELECT * FROM articles WHERE duplicate_of IS NULL")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 7")
+
+
+def rows_of(con, catalog: str, table: str) -> list[tuple]:
+    return sorted(con.execute(f'SELECT * FROM {catalog}.main."{table}"').fetchall(), key=repr)
+
+
+def test_a_schema_6_file_upgrades_into_a_lake_with_every_row_kept(mirror, tmp_path):
+    old = tmp_path / "old" / "warehouse.duckdb"
+    ingest(portals=["caobang", "hatinh"], mirror_url=mirror.base_url, db_path=str(old))
+    downgrade_to_schema_6(old)
+    before = old.read_bytes()
+    lake = tmp_path / "lake"
+
+    out = run_cli("--db", str(lake), "upgrade", "--from", str(old))
+    assert out.returncode == 0, out.stderr
+    assert old.read_bytes() == before  # the file is left as it was
+    assert not (old.parent / "warehouse.duckdb.staging" / "batches").exists() or \
+        not any((old.parent / "warehouse.duckdb.staging" / "batches").iterdir())
+
+    con = open_readonly(lake)
+    con.execute(f"ATTACH '{old}' AS old (READ_ONLY)")
+    try:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'old' "
+                                            "AND schema_name = 'main'").fetchall()]
+        assert {"articles", "article_urls", "rejects", "crawl_runs", "loaded_batches"} <= set(tables)
+        for table in tables:
+            if table in ("schema_migrations", "article_bands"):  # the lake's own; bands of the old layout
+                continue
+            old_rows = rows_of(con, "old", table)
+            new_rows = [r[:len(old_rows[0])] for r in rows_of(con, "warehouse", table)] if old_rows else []
+            assert new_rows == old_rows, table
+        assert con.execute("SELECT count(*) FROM articles WHERE imported_from IS NOT NULL").fetchone()[0] == 0
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == db.migrations()[-1][0]
+        hits = con.execute("SELECT count(*) FROM articles WHERE "
+                           "fts_main_articles.match_bm25(article_id, 'tỉnh') IS NOT NULL").fetchone()[0]
+        assert hits > 0
+        articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        con.close()
+
+    # The raw archive came along: the next run knows every page, and loads nothing twice.
+    again = run_cli("--db", str(lake), "ingest", "--portal", "caobang", "--portal", "hatinh",
+                    "--mirror-url", mirror.base_url)
+    assert again.returncode == 0, again.stderr
+    with contextlib.closing(open_readonly(lake)) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == articles
+        assert con.execute("SELECT count(*) - count(DISTINCT url) FROM articles").fetchone()[0] == 0
