@@ -150,3 +150,26 @@ def test_a_schema_6_file_upgrades_into_a_lake_with_every_row_kept(mirror, tmp_pa
     with contextlib.closing(open_readonly(lake)) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == articles
         assert con.execute("SELECT count(*) - count(DISTINCT url) FROM articles").fetchone()[0] == 0
+
+
+def live_files(con, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM ducklake_list_files('{db.CATALOG}', '{table}')").fetchone()[0]
+
+
+def test_compaction_keeps_each_table_to_a_few_files_and_every_row(tmp_path):
+    from flows import batches
+    from tests.test_warehouse import make_batch, run_row
+    from warehouse import maintenance
+
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
+        for n in range(8):  # eight small loads: eight files per table
+            batch = make_batch(tmp_path / "batches", f"r{n}-caobang", indices=range(3 + 4 * n, 7 + 4 * n))
+            batches.load(con, batch, f"r{n}", run_row(batch))
+        rows = con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone()
+        assert live_files(con, "articles") >= 8
+        maintenance.compact(con)
+        assert live_files(con, "articles") == 1
+        assert live_files(con, "article_urls") == 1
+        assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == rows
+    with contextlib.closing(open_readonly(tmp_path / "w")) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == rows[0] > 24
