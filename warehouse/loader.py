@@ -61,8 +61,12 @@ def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, 
     (old original, new original, similarity) where a newly loaded article is older than the
     original of its near-duplicate group."""
     for old, new, similarity in reroots:
+        # The group's ids first, then an update by id: with the OR in its own WHERE, an UPDATE
+        # on a DuckLake reads every column of every row (0.6 s at 100,000 articles, not 0.05).
+        group = [aid for (aid,) in con.execute("SELECT article_id FROM articles WHERE article_id = ? OR duplicate_of = ?",
+                                               [old, old]).fetchall()]
         con.execute("UPDATE articles SET duplicate_of = ?, similarity = coalesce(similarity, ?) "
-                    "WHERE article_id = ? OR duplicate_of = ?", [new, similarity, old, old])
+                    "WHERE article_id IN (SELECT unnest(?))", [new, similarity, group])
     for table, schema in TABLES.items():
         if rows.get(table):
             with registered(con, "_staged", pa.Table.from_pylist(rows[table], schema=schema)):

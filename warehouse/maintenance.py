@@ -28,9 +28,3 @@ def compact(con) -> None:
     con.execute(f"CALL ducklake_expire_snapshots('{CATALOG}', older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')")
     con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG}', cleanup_all => true)")
 
-
-def files(con) -> int:
-    """Parquet files the lake's live snapshot reads (data and delete files)."""
-    return con.execute(f"SELECT count(*) FROM ducklake_list_files('{CATALOG}', table_name) "
-                       f"CROSS JOIN (SELECT table_name FROM duckdb_tables() WHERE database_name = '{CATALOG}')"
-                       ).fetchone()[0]
