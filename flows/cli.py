@@ -106,11 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("portals", help="list the portals")
 
     p = sub.add_parser("serve", help="register the Prefect deployments (provnews-scheduled-ingest, provnews-backfill) "
-                                     "and run them")
+                                     "and run them; with --pool, register them on a work pool for its workers")
     p.add_argument("--interval-hours", type=float, default=6.0,
                    help="ingest schedule when the deployment is first created, counted from midnight (default 6: "
                         "00:00, 06:00, 12:00, 18:00); the UI owns it after")
     p.add_argument("--timezone", default="Asia/Ho_Chi_Minh", help="of the schedule (default Asia/Ho_Chi_Minh)")
+    p.add_argument("--pool", metavar="NAME", help="register one-portal deployments on this Prefect work pool (a "
+                   "process pool, created if missing) and return: each machine runs `prefect worker start --pool NAME`")
 
     p = sub.add_parser("check-portals", help="live smoke test: one listing page and one article per portal")
     p.add_argument("--portal", action="append", dest="portals", metavar="P")
@@ -255,6 +257,8 @@ def cmd_serve(args) -> int:
         raise UsageError("PREFECT_API_URL is not set: start a server (`prefect server start`) and "
                          "`export PREFECT_API_URL=http://127.0.0.1:4200/api`")
     _check_reachable(PREFECT_API_URL.value(), what="PREFECT_API_URL")
+    if args.pool:
+        return _register_pool(args)
     # The served runs (child processes of this one) write this warehouse: not a deployment
     # parameter, which the UI would show and keep.
     from warehouse.location import locate
@@ -265,6 +269,45 @@ def cmd_serve(args) -> int:
         serve(args.interval_hours, args.timezone)
     except ValueError as e:  # e.g. an unknown time zone
         raise UsageError(str(e).splitlines()[0]) from None
+    return 0
+
+
+def _register_pool(args) -> int:
+    """`serve --pool NAME`: the warehouse is created (or brought to the current schema) here, once,
+    rather than by the first runs of several workers at once; then the deployments are registered
+    on the pool, with the warehouse in their runs' environment. Returns without running anything."""
+    from flows.serve import register_pool
+    from warehouse import db
+    from warehouse.location import locate
+
+    loc = locate(args.db)
+    if loc.kind == "file":
+        raise UsageError(f"--pool: a pool's runs load at the same time, and {loc} is one DuckDB file (one writer): "
+                         "use a DuckLake warehouse, a directory or postgres:CONNINFO")
+    spec = str(loc.path.resolve()) if loc.path else loc.spec
+    env = {"PROVNEWS_DB": spec}
+    if loc.kind == "postgres" and (data_path := os.environ.get("PROVNEWS_DATA_PATH")):  # not relative to here
+        env["PROVNEWS_DATA_PATH"] = os.environ["PROVNEWS_DATA_PATH"] = str(Path(data_path).resolve()) + os.sep
+    try:
+        db.connect(spec).close()
+    except db.WarehouseBusy as e:
+        raise UsageError(str(e)) from None
+    except Exception as e:  # Postgres unreachable, a bad conninfo, ...: one line
+        raise UsageError(f"cannot open the warehouse {spec}: {str(e).splitlines()[0]}") from None
+    try:
+        names = register_pool(args.pool, env, args.interval_hours, args.timezone)
+    except ValueError as e:  # an unknown time zone, a pool of another type
+        raise UsageError(str(e).splitlines()[0]) from None
+    print(f"registered on work pool {args.pool}: {', '.join(names)}; runs write {spec}")
+    if loc.kind == "postgres" and "password" in loc.spec:
+        print("note: the conninfo's password is in the deployments' job variables, which the UI shows; "
+              "~/.pgpass or PGPASSWORD on each machine keeps it out", file=sys.stderr)
+    if loc.kind != "postgres":
+        print(f"note: {spec} is a directory of this machine: workers elsewhere do not reach it "
+              "(for several machines: --db postgres:CONNINFO, PROVNEWS_DATA_PATH on a shared file system)",
+              file=sys.stderr)
+    print("on each machine, with this provnews installed, PREFECT_API_URL set and a staging area of its own:")
+    print(f"  PROVNEWS_STAGING=/var/lib/provnews/staging prefect worker start --pool {args.pool}")
     return 0
 
 

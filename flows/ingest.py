@@ -13,7 +13,9 @@ Only one run writes to a warehouse at a time (`flows.runlock`, a lock file besid
 called from Python or the command line that finds it held stops at once (`RunInProgress`). A
 deployment's run waits its turn instead: it first takes the Prefect global concurrency limit
 `provnews-warehouse` (one slot, created by `provnews serve`), shared by every deployment that
-writes the warehouse, then the lock file (held meanwhile by a run from a terminal, say).
+writes the warehouse, then the lock file (held meanwhile by a run from a terminal, say). A work
+pool's run (`flows.pool`) takes neither: it holds its portal's own limit, and the store
+serializes the loads of several machines.
 """
 
 from __future__ import annotations
@@ -268,9 +270,13 @@ def _write_known(loc: Location, root: Path, workdir: Path) -> tuple[Path, set[st
 def run_ingest(portals: list[str] | None = None, since: date | None = None, until: date | None = None,
                mirror: bool = False, mirror_url: str | None = None, base_url: str | None = None,
                db_path: str | None = None, mirror_size: int = 200, flow_name: str = "ingest",
-               settings: dict | None = None, queue: bool = False) -> RunReport:
+               settings: dict | None = None, queue: bool = False, pool: bool = False) -> RunReport:
     """One run: crawl the portals, load every pending batch, judge drift, publish the report.
-    `queue`: wait for the warehouse if another run holds it, instead of stopping at once."""
+    `queue`: wait for the warehouse if another run holds it, instead of stopping at once.
+    `pool`: a work pool's run of one portal (`flows.pool`, which holds the portal's concurrency
+    limit): no turn to wait for, as runs on other machines load beside it (the store lets one
+    commit at a time), and of this machine's staged batches only its portals' are loaded (another
+    portal's may be a run's beside it, about to load its own)."""
     keys = portals or list(PORTALS)
     for key in keys:
         get_portal(key)  # raises UnknownPortal with the list of known ones
@@ -278,7 +284,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
     root = staging.batches_root(loc)
     logger = get_run_logger()
 
-    with _warehouse_turn(loc, queue, logger):
+    with contextlib.nullcontext() if pool else _warehouse_turn(loc, queue, logger):
         run_id = new_run_id()  # once it is this run's turn: run ids sort as the runs wrote
         report = RunReport(run_id, flow_name, {k: PortalReport(k) for k in keys})
         if legacy := staging.legacy_archive(loc):
@@ -313,7 +319,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                 elif rep.status == "interrupted":
                     logger.warning("%s not loaded: %s", rep.portal, rep.message)
 
-        pending = staging.pending(root)
+        pending = [b for b in staging.pending(root) if not pool or b.manifest["portal"] in keys]
         try:
             con = db.connect(loc)
         except db.WarehouseBusy as e:

@@ -28,6 +28,13 @@ past runs stay in the UI, its scheduled runs go with it.
 
 The flow runs take the warehouse from this process's environment (PROVNEWS_DB, set from
 `serve --db`): the path of one machine is not a parameter that the UI should show or keep.
+
+`serve --pool NAME` (`register_pool`) registers two other deployments on the work pool NAME for
+its workers, on any machine, and returns: `fan-out/provnews-pool-ingest` on the same schedule,
+which queues one run of `ingest-portal/provnews-pool-portal` per portal (`flows.pool`). There the
+warehouse is in the deployments' job variables (PROVNEWS_DB, and PROVNEWS_DATA_PATH for a Postgres
+catalog, in the runs' environment), sent on every registration with the work pool; the rest is
+owned as above.
 """
 
 from __future__ import annotations
@@ -151,3 +158,90 @@ def serve(interval_hours: float = DEFAULT_INTERVAL_HOURS, timezone: str = DEFAUL
     served = deployments(interval_hours, timezone)
     _delete_old_names([d.full_name for d in served])
     prefect.serve(*served, pause_on_shutdown=False)
+
+
+# --- A work pool (`provnews serve --pool NAME`, flows.pool) ------------------------------------
+# The deployments' runs go to the pool's workers, on any machine, instead of this process. What
+# `serve` owns and sends every time: the flows, their parameters, the work pool, and the job
+# variables (the warehouse: PROVNEWS_DB and PROVNEWS_DATA_PATH in the runs' environment). The UI's:
+# as above.
+POOL_TYPE = "process"
+
+
+def ensure_pool(name: str) -> bool:
+    """The work pool, created as a process pool if missing. Returns whether it was created."""
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.workers.process import ProcessWorker
+
+    with get_client(sync_client=True) as client:
+        try:
+            existing = client.read_work_pool(name)
+        except ObjectNotFound:
+            client.create_work_pool(WorkPoolCreate(name=name, type=POOL_TYPE,
+                                                   base_job_template=ProcessWorker.get_default_base_job_template()))
+            return True
+    if existing.type != POOL_TYPE:
+        raise ValueError(f"work pool {name!r} is of type {existing.type!r}: the pool's workers run the "
+                         f"installed provnews, in a {POOL_TYPE!r} pool (`prefect work-pool create NAME --type process`)")
+    return False
+
+
+def ensure_portal_limits() -> list[str]:
+    """One global concurrency limit per portal, one slot, for those missing (`flows.pool`);
+    an existing one is the UI's. Returns the names created."""
+    from flows.pool import portal_limit
+    from spiders.portals import PORTALS
+
+    created = []
+    with get_client(sync_client=True) as client:
+        for name in map(portal_limit, PORTALS):
+            try:
+                client.read_global_concurrency_limit_by_name(name)
+            except ObjectNotFound:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+                created.append(name)
+    return created
+
+
+def pool_deployments(pool: str, env: dict[str, str], interval_hours: float = DEFAULT_INTERVAL_HOURS,
+                     timezone: str = DEFAULT_TIMEZONE) -> list[RunnerDeployment]:
+    """The fan-out on the schedule, and the per-portal flow it queues runs of, on the pool."""
+    from flows.pool import FAN_OUT_DEPLOYMENT, PORTAL_DEPLOYMENT, fan_out, ingest_portal
+
+    # The module path, not a file: each worker imports the provnews installed on its machine.
+    common = dict(tags=["provnews"], entrypoint_type=EntrypointType.MODULE_PATH, work_pool_name=pool,
+                  job_variables={"env": env})
+    scheduled = fan_out.to_deployment(
+        FAN_OUT_DEPLOYMENT, schedule=schedule(interval_hours, timezone), concurrency_limit=1, **common,
+        description="Queue one ingest-portal run per portal for the pool's workers.")
+    per_portal = ingest_portal.to_deployment(
+        PORTAL_DEPLOYMENT, **common,
+        description="One portal's crawl and load, one run of a portal at a time across the pool.")
+    with get_client(sync_client=True) as client:
+        for deployment in (scheduled, per_portal):
+            _without_null_defaults(deployment)
+            if _read(client, deployment.full_name):
+                deployment.schedules = None
+                deployment.__pydantic_fields_set__.difference_update(UI_OWNED)
+    return [scheduled, per_portal]
+
+
+def register_pool(pool: str, env: dict[str, str], interval_hours: float = DEFAULT_INTERVAL_HOURS,
+                  timezone: str = DEFAULT_TIMEZONE) -> list[str]:
+    """Create the pool and the portals' limits if missing, register both deployments on the pool,
+    and return their full names. Nothing runs here: the pool's workers run them."""
+    if ensure_pool(pool):
+        print(f"created work pool {pool} (type {POOL_TYPE})", flush=True)
+    if created := ensure_portal_limits():
+        print(f"created {len(created)} global concurrency limits ({created[0]} ... {created[-1]}), one slot each",
+              flush=True)
+    names = []
+    for deployment in pool_deployments(pool, env, interval_hours, timezone):
+        deployment.apply(work_pool_name=pool)
+        names.append(deployment.full_name)
+    with get_client(sync_client=True) as client:
+        served = _read(client, f"ingest/{INGEST_DEPLOYMENT}")
+    if served and not served.paused:
+        print(f"note: ingest/{INGEST_DEPLOYMENT} (`provnews serve`, in one process) is not paused: "
+              "if it is served, both schedules ingest", flush=True)
+    return names

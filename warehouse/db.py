@@ -162,7 +162,7 @@ def attach_statements(loc: Location, *, read_only: bool = False) -> list[str]:
     if read_only:
         options += ["READ_ONLY", "CREATE_IF_NOT_EXISTS false"]
     return [extensions.load_statement("ducklake"), extensions.load_statement(scanner),
-            f"ATTACH {_quoted('ducklake:' + loc.catalog)} AS {CATALOG} ({', '.join(options)})"]
+            f"ATTACH {_quoted('ducklake:' + loc.catalog)} AS {CATALOG}" + (f" ({', '.join(options)})" if options else "")]
 
 
 def attach(con: duckdb.DuckDBPyConnection, loc: Location, *, read_only: bool = False) -> None:
