@@ -4,7 +4,6 @@ port on 127.0.0.1, its output in `server.log` there; stopped with its whole proc
     with prefect_server(home, {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "1"}) as url:
         ...  # url = http://127.0.0.1:PORT/api, also this process's PREFECT_API_URL meanwhile
 
-(tests/test_prefect_server.py starts its server the same way, with its own copy of these lines.)
 """
 
 from __future__ import annotations

@@ -14,17 +14,14 @@ import inspect
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 import httpx
 import pytest
 from prefect.client.orchestration import get_client
@@ -33,23 +30,17 @@ from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId
 from prefect.client.schemas.schedules import IntervalSchedule
 from prefect.deployments import run_deployment
 from prefect.exceptions import ObjectNotFound
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import runlock, serve
 from flows.ingest import WAREHOUSE_LIMIT, ingest
 from spiders.portals import PORTALS
 from tests.conftest import REPO
+from tests.prefect_server import free_port, prefect_server
 from warehouse.analyst import open_readonly
 
 INGEST = f"ingest/{serve.INGEST_DEPLOYMENT}"
 BACKFILL = f"backfill/{serve.BACKFILL_DEPLOYMENT}"
 INTERNALS = {"db_path", "mirror_size", "base_url"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SCHEDULER_LOOP_SECONDS = 2  # Prefect's default is 60
@@ -73,29 +64,8 @@ def server_home():
 
 @pytest.fixture(scope="module")
 def api_url(server_home):
-    port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(server_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": str(SCHEDULER_LOOP_SECONDS)}
-    env.pop("PREFECT_API_URL", None)
-    prefect = shutil.which("prefect", path=os.path.dirname(sys.executable))
-    with open(server_home / "server.log", "wb") as log:
-        server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                  env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=2).read()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "prefect server did not start"
-                time.sleep(0.5)
-        with temporary_settings({PREFECT_API_URL: url}):
-            yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+    with prefect_server(server_home, {"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": str(SCHEDULER_LOOP_SECONDS)}) as url:
+        yield url
 
 
 @contextlib.contextmanager

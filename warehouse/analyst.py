@@ -44,7 +44,7 @@ def open_readonly(spec: str | os.PathLike | None = None) -> duckdb.DuckDBPyConne
     """The warehouse (`spec`, else $PROVNEWS_DB, else data/warehouse), read-only."""
     loc = locate(spec)
     if loc.is_lake:
-        db.connect(loc, read_only=True).close()  # a missing warehouse: one clear FileNotFoundError
+        db.check_exists(loc)
         con = duckdb.connect(config=extensions.NO_AUTOLOAD)
     else:
         con = db.connect(loc, read_only=True)

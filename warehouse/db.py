@@ -32,7 +32,7 @@ CATALOG = "warehouse"  # what a DuckLake is attached as
 DEFAULT_LOCK_WAIT_SECONDS = 30.0
 # A commit refused because another writer committed first is run again this many times.
 COMMIT_ATTEMPTS = 30
-CONFLICTS = ("database is locked", "Transaction conflict", "could not serialize", "conflict")
+CONFLICTS = ("database is locked", "conflict", "could not serialize")
 
 
 class WarehouseBusy(RuntimeError):
@@ -180,6 +180,13 @@ def _publish_first_index(con) -> None:
         search.refresh(con)
 
 
+def check_exists(loc: Location) -> None:
+    """FileNotFoundError, in words, when there is no warehouse to read at `loc`."""
+    _refuse_beside_old_default(loc)
+    if not loc.exists():
+        raise FileNotFoundError(f"no warehouse at {loc} (run `provnews ingest` first)")
+
+
 def _refuse_beside_old_default(loc: Location) -> None:
     """No lake at the default place but the DuckDB file that was the default before: the user's
     articles are in the file, and a load into a new, empty lake would start a second warehouse."""
@@ -198,8 +205,8 @@ def connect(spec: str | os.PathLike | Location | None = None, *, read_only: bool
         return _connect_file(Path(loc.spec), read_only, wait_seconds)
     if not upgrading:
         _refuse_beside_old_default(loc)
-    if read_only and not loc.exists():
-        raise FileNotFoundError(f"no warehouse at {loc} (run `provnews ingest` first)")
+    if read_only:
+        check_exists(loc)
     if not read_only:
         if loc.path is not None:
             loc.path.mkdir(parents=True, exist_ok=True)
