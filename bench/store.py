@@ -114,7 +114,9 @@ def compacted(lake: Path) -> dict:
         maintenance.compact(con)
         seconds = time.perf_counter() - t0
         live_after, tables = live_files(con)
-    return {"before": before, "after": parquet_files(lake), "live_before": live_before, "live_after": live_after,
+        # The replaced files stay on disk for maintenance.REMOVE_AFTER: counted as gone.
+        after = parquet_files(lake) - maintenance.awaiting_removal(con)
+    return {"before": before, "after": after, "live_before": live_before, "live_after": live_after,
             "tables": tables, "seconds": seconds}
 
 

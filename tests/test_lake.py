@@ -173,3 +173,37 @@ def test_compaction_keeps_each_table_to_a_few_files_and_every_row(tmp_path):
         assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == rows
     with contextlib.closing(open_readonly(tmp_path / "w")) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == rows[0] > 24
+
+
+def test_a_load_that_began_before_another_writers_compaction_runs_again_and_sees_every_row(tmp_path):
+    """DuckLake 0.3 reads a table as empty in a transaction that began before another writer
+    compacted it (another machine's load, during this machine's compaction): such a load is run
+    again (`db.committed`). The files compaction replaced stay on disk (maintenance.REMOVE_AFTER)
+    for the transactions still reading them."""
+    from flows import batches
+    from tests.test_warehouse import make_batch, run_row
+    from warehouse import maintenance
+
+    with contextlib.closing(db.connect(tmp_path / "w")) as con, \
+            contextlib.closing(db.connect(tmp_path / "w")) as other:
+        for n in range(4):
+            batch = make_batch(tmp_path / "batches", f"r{n}-caobang", indices=range(3 + 4 * n, 7 + 4 * n))
+            batches.load(con, batch, f"r{n}", run_row(batch))
+        on_disk = parquet_files(tmp_path / "w")
+        seen = []
+
+        def load():  # what a load reads, in its transaction
+            seen.append(other.execute("SELECT count(*) FROM (SELECT article_id, body FROM articles)").fetchone()[0])
+            if len(seen) == 1:
+                maintenance.compact(con)  # the other writer's, meanwhile
+                seen.append(other.execute("SELECT count(*) FROM (SELECT article_id, body FROM articles)").fetchone()[0])
+            return seen[-1]
+
+        assert db.committed(other, load) == 16
+        assert seen[0] == 16 and seen[-1] == 16 and len(seen) == 3  # the second attempt saw every row
+        assert live_files(con, "articles") == 1
+        assert parquet_files(tmp_path / "w") >= on_disk and maintenance.awaiting_removal(con) >= 4
+
+
+def parquet_files(lake) -> int:
+    return sum(1 for _ in (lake / "data").rglob("*.parquet"))

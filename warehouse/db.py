@@ -85,20 +85,53 @@ def transaction(con):
 
 
 def is_conflict(error: BaseException) -> bool:
-    return isinstance(error, duckdb.TransactionException) and any(c in str(error) for c in CONFLICTS)
+    return isinstance(error, CompactedMeanwhile) or (
+        isinstance(error, duckdb.TransactionException) and any(c in str(error) for c in CONFLICTS))
+
+
+class CompactedMeanwhile(duckdb.TransactionException):
+    """Another writer compacted the lake during this transaction: what it read may be wrong."""
 
 
 def committed(con, work):
     """`work()` in one transaction, committed; run again from the start while its commit loses
-    to another writer's (each time against what that one committed). Returns what work returns."""
+    to another writer's (each time against what that one committed), or while another writer
+    compacted the lake during it. Returns what work returns."""
+    lake = is_lake(con)
     for attempt in range(COMMIT_ATTEMPTS):
         try:
             with transaction(con):
-                return work()
+                began = _snapshot(con) if lake else None
+                result = work()
+                if lake and _compacted_since(con, began):
+                    raise CompactedMeanwhile(f"the lake was compacted after snapshot {began}")
+                return result
         except duckdb.TransactionException as e:
             if not is_conflict(e) or attempt == COMMIT_ATTEMPTS - 1:
                 raise
             time.sleep(random.uniform(0.02, 0.1) * min(attempt + 1, 10))
+
+
+def _snapshot(con) -> int:
+    """The snapshot the open transaction reads."""
+    return con.execute(f"SELECT id FROM ducklake_current_snapshot('{CATALOG}')").fetchone()[0]
+
+
+# DuckLake 0.3 (DuckDB 1.4) reads a table as empty, in a transaction that began before another
+# writer merged or rewrote that table's files and reads it after (the merged file is not in the
+# transaction's snapshot, the merged-away ones no longer listed). Such a load would see none of
+# the articles stored before it: it is run again instead. Its compactions are the snapshots
+# whose changes name compacted tables.
+COMPACTION_CHANGE = "compacted_table:%"
+
+
+def _compacted_since(con, snapshot: int) -> bool:
+    """Whether a compaction has committed after `snapshot`, asked outside the open transaction
+    (a cursor is a session of its own, on the latest snapshot)."""
+    with contextlib.closing(con.cursor()) as fresh:
+        return fresh.execute(f"SELECT count(*) FROM __ducklake_metadata_{CATALOG}.ducklake_snapshot_changes "
+                             "WHERE snapshot_id > ? AND changes_made LIKE ?", [snapshot, COMPACTION_CHANGE]
+                             ).fetchone()[0] > 0
 
 
 def take_turn(con) -> None:
@@ -109,7 +142,8 @@ def take_turn(con) -> None:
 
 def is_lake(con) -> bool:
     """Whether `con` (from `connect`) writes a DuckLake rather than a DuckDB file."""
-    return con.execute("SELECT current_database()").fetchone()[0] == CATALOG
+    return con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
+                       ).fetchone()[0] == "ducklake"
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -161,6 +195,11 @@ def attach_statements(loc: Location, *, read_only: bool = False) -> list[str]:
         options += ["OVERRIDE_DATA_PATH true", "META_JOURNAL_MODE 'WAL'", "META_BUSY_TIMEOUT 5000"]
     if read_only:
         options += ["READ_ONLY", "CREATE_IF_NOT_EXISTS false"]
+    else:
+        # Every row in Parquet files, none inlined in the catalog (newer DuckLakes inline small
+        # changes by default): a transaction that began before inlined rows were flushed into
+        # files cannot read them after ("no such table: ducklake_inlined_data_...").
+        options.append("DATA_INLINING_ROW_LIMIT 0")
     return [extensions.load_statement("ducklake"), extensions.load_statement(scanner),
             f"ATTACH {_quoted('ducklake:' + loc.catalog)} AS {CATALOG}" + (f" ({', '.join(options)})" if options else "")]
 

@@ -5,11 +5,17 @@ articles (with the index rebuild, `python -m warehouse.search`), `compact`:
 
 - merges adjacent small files of each table into larger ones, and rewrites files whose rows are
   more than a tenth deleted;
-- expires snapshots older than KEEP_SNAPSHOTS (time travel reaches that far back), then removes
-  the files no snapshot left needs.
+- expires snapshots older than KEEP_SNAPSHOTS (time travel reaches that far back);
+- deletes the files that compaction or expiry left unneeded REMOVE_AFTER ago or earlier.
 
-A reader reads the latest snapshot at each query (or its transaction's), so it never needs a
-removed file unless it keeps one transaction open for longer than KEEP_SNAPSHOTS.
+A file no longer needed by the latest snapshot may still be read by a transaction that began
+before it was replaced: another machine's load, an analyst's query. DuckLake schedules such a
+file for deletion rather than deleting it; deleting it at once (`cleanup_all`) failed a load on
+another worker with "Cannot open file". A file is deleted once it has been scheduled for longer
+than any transaction lasts here: a load's takes seconds to minutes, an analyst's query as long.
+A load whose transaction began before a compaction is run again all the same (DuckLake 0.3
+reads a compacted table as empty in it: `warehouse.db.committed`); an analyst's explicit
+transaction (BEGIN ... COMMIT) across a compaction is not, and may see such a table empty.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 from warehouse.db import CATALOG, is_lake
 
 KEEP_SNAPSHOTS = "7 days"
+REMOVE_AFTER = "1 day"
 
 
 def compact(con) -> None:
@@ -26,5 +33,12 @@ def compact(con) -> None:
     con.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')")
     con.execute(f"CALL ducklake_rewrite_data_files('{CATALOG}', delete_threshold => 0.1)")
     con.execute(f"CALL ducklake_expire_snapshots('{CATALOG}', older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')")
-    con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG}', cleanup_all => true)")
+    con.execute(f"CALL ducklake_cleanup_old_files('{CATALOG}', older_than => now() - INTERVAL '{REMOVE_AFTER}')")
 
+
+def awaiting_removal(con) -> int:
+    """Files compaction or expiry left unneeded that are still on disk, for REMOVE_AFTER."""
+    if not is_lake(con):
+        return 0
+    return con.execute(f"SELECT count(*) FROM __ducklake_metadata_{CATALOG}.ducklake_files_scheduled_for_deletion"
+                       ).fetchone()[0]
