@@ -51,7 +51,7 @@ def run_row(batch):
 
 def test_migrations_are_recorded_and_idempotent(tmp_path):
     with contextlib.closing(db.connect(tmp_path / "w")) as con:
-        versions = con.execute("SELECT version FROM schema_migrations").fetchall()
+        versions = con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
         assert versions == [(v,) for v, _, _ in db.migrations()]
         assert db.migrate(con) == []
 
