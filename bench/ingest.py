@@ -7,8 +7,9 @@
 2. the baseline: a bare Scrapy spider fetching the same article pages (the URLs the backfill
    fetched) with the same concurrency, one process per portal as the pipeline runs them, and
    doing nothing with the responses;
-3. a scheduled run with nothing new (`provnews ingest`): its requests and wall time against the
-   backfill's;
+3. a scheduled run with nothing new (`provnews ingest`): its requests against the backfill's,
+   and its wall time against Prefect's own start (a flow that does nothing, run the same way:
+   its temporary API server started and stopped);
 4. the same backfill at a fifth of the size, to show how the peak memory grows.
 
 Loopback runs drop politeness (no download delay, 16 requests at a time per portal), as every
@@ -30,14 +31,13 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.common import HEADER, machine, row  # noqa: E402
 from flows import staging  # noqa: E402
 from spiders.portals import PORTALS  # noqa: E402
+from warehouse.analyst import open_readonly  # noqa: E402
 
 PROVNEWS = [sys.executable, "-m", "flows.cli"]
 
@@ -103,10 +103,10 @@ def run_figures(con, run_id: str) -> dict:
 
 
 def backfill(workdir: Path, base_url: str) -> dict:
-    db_file = workdir / "warehouse.duckdb"
+    db_file = workdir / "warehouse"
     seconds, peak_mb = timed_run([*PROVNEWS, "--db", str(db_file), "backfill", "--since", "2000-01-01",
                                   "--mirror-url", base_url])
-    with duckdb.connect(str(db_file), read_only=True) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         (run_id,) = con.execute("SELECT max(run_id) FROM crawl_runs").fetchone()
         articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
         figures = run_figures(con, run_id)
@@ -140,9 +140,18 @@ def bare_fetch(workdir: Path, batches: Path) -> dict:
 
 def scheduled_run(db_file: Path, base_url: str) -> dict:
     seconds, _ = timed_run([*PROVNEWS, "--db", str(db_file), "ingest", "--mirror-url", base_url])
-    with duckdb.connect(str(db_file), read_only=True) as con:
+    with contextlib.closing(open_readonly(db_file)) as con:
         (run_id,) = con.execute("SELECT max(run_id) FROM crawl_runs").fetchone()
         return dict(seconds=seconds, **run_figures(con, run_id))
+
+
+PREFECT_START = "from prefect import flow\n@flow\ndef nothing():\n    pass\nnothing()\n"
+
+
+def prefect_start() -> float:
+    """Seconds of a flow that does nothing, in a fresh process, as `provnews ingest` runs one."""
+    seconds, _ = timed_run([sys.executable, "-c", PREFECT_START])
+    return seconds
 
 
 def main() -> None:
@@ -160,6 +169,7 @@ def main() -> None:
             big = backfill(tmp / "big", base_url)
             bare = bare_fetch(tmp, staging.batches_root(big["db"]))
             again = scheduled_run(big["db"], base_url)
+        start = prefect_start()
 
     big_pages = big["pages"] + big["listing_pages"]
     print(f"End-to-end ingest: the mirror at {per_portal * len(PORTALS):,} articles "
@@ -174,20 +184,21 @@ def main() -> None:
     print("loopback politeness: no download delay, 16 concurrent requests per portal, both sides")
     print(HEADER)
     page_rate, bare_rate = big_pages / big["seconds"], bare["pages"] / bare["seconds"]
-    print(row("ingest_pages_rate", page_rate, "pages/s", bare_rate, ">= 0.5x bare fetch",
-              page_rate >= 0.5 * bare_rate))
+    print(row("ingest_pages_rate", page_rate, "pages/s", bare_rate, ">= 0.8x bare fetch",
+              page_rate >= 0.8 * bare_rate))
     article_rate = big["articles"] / big["seconds"]
-    print(row("ingest_articles_rate", article_rate, "articles/s", bare_rate, ">= 0.5x bare fetch",
-              article_rate >= 0.5 * bare_rate))
+    print(row("ingest_articles_rate", article_rate, "articles/s", bare_rate, ">= 0.7x bare fetch",
+              article_rate >= 0.7 * bare_rate))
     share = again["requests"] / big["requests"]
     print(row("nothing_new_requests", again["requests"], "requests", big["requests"], "<= 2% first run",
               share <= 0.02))
-    print(row("nothing_new_wall", again["seconds"], "s", big["seconds"], "- (Prefect start-up)", True))
+    print(row("nothing_new_wall", again["seconds"], "s", start, "<= Prefect start + 5 s",
+              again["seconds"] <= start + 5))
     small_label, big_label = per_portal * len(PORTALS) // 5000, per_portal * len(PORTALS) // 1000
-    print(row(f"peak_memory_{small_label}k", small["peak_mb"], "MB", None, "< 1024 MB",
-              small["peak_mb"] < 1024))
+    print(row(f"peak_memory_{small_label}k", small["peak_mb"], "MB", None, "< 700 MB",
+              small["peak_mb"] < 700))
     print(row(f"peak_memory_{big_label}k", big["peak_mb"], "MB", small["peak_mb"],
-              "< 1024 MB, <= 1.5x", big["peak_mb"] < 1024 and big["peak_mb"] <= 1.5 * small["peak_mb"]))
+              "< 700 MB, <= 1.2x", big["peak_mb"] < 700 and big["peak_mb"] <= 1.2 * small["peak_mb"]))
 
 
 if __name__ == "__main__":

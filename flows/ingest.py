@@ -1,6 +1,7 @@
-"""The ingest and backfill flows: crawl each portal (a child process per portal, in parallel),
-then load every complete staged batch — this run's and any an earlier run left behind — one
-transaction each, then judge each portal against its own history and publish the run report.
+"""The ingest and backfill flows: crawl each portal (a child process per portal, in parallel);
+load the batches an earlier run left staged, then each portal's batch once its crawl ends (in
+the order a reprocess loads them), while the other crawls go on (one transaction each); judge
+each portal against its own history and publish the run report.
 
 Reads top to bottom as the pipeline. The work lives in plain modules (spiders.crawl,
 flows.batches, flows.drift, warehouse); the tasks here add retries, names and logs.
@@ -267,6 +268,50 @@ def _write_known(loc: Location, root: Path, workdir: Path) -> tuple[Path, set[st
     return path, cut_short
 
 
+def _crawled(future, rep: PortalReport) -> bool:
+    """Wait for a portal's crawl; whether it ended well (else its report says why not)."""
+    future.wait()
+    if not future.state.is_failed():
+        return True
+    error = future.state.result(raise_on_failure=False)
+    rep.status = "interrupted" if isinstance(error, CrawlInterrupted) else "crawl_failed"
+    rep.message = str(error)[:500]
+    return False
+
+
+class _Loads:
+    """A run's loads, through its one connection to the warehouse, opened for the first batch:
+    a warehouse file held by another process (`db.WarehouseBusy`) loads nothing this run."""
+
+    def __init__(self, loc: Location, run_id: str, flow_name: str, since: date | None, until: date | None):
+        self.loc, self.args = loc, (run_id, flow_name, since, until)
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.busy: db.WarehouseBusy | None = None
+        self.batches: list[staging.Batch] = []
+        self.results: list[batches.BatchResult] = []
+
+    def __enter__(self) -> "_Loads":
+        return self
+
+    def __exit__(self, *_) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def open(self) -> duckdb.DuckDBPyConnection | None:
+        if self.con is None and self.busy is None:
+            try:
+                self.con = db.connect(self.loc)
+            except db.WarehouseBusy as e:
+                self.busy = e
+        return self.con
+
+    def load(self, pending: list[staging.Batch]) -> None:
+        if pending and self.open() is not None:
+            self.results += load_batches(self.con, pending, *self.args)
+            self.batches += pending
+
+
 def run_ingest(portals: list[str] | None = None, since: date | None = None, until: date | None = None,
                mirror: bool = False, mirror_url: str | None = None, base_url: str | None = None,
                db_path: str | None = None, mirror_size: int = 200, flow_name: str = "ingest",
@@ -290,53 +335,60 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
         if legacy := staging.legacy_archive(loc):
             logger.warning("%s holds batches of an older layout, shared by every warehouse of the directory; "
                            "they are not read: move this warehouse's into %s", legacy, root)
-        with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
-            known, cut_short = _write_known(loc, root, Path(tmp))
-            # A backfill walks down to --since whatever the warehouse holds (it fills gaps in
-            # history, fetching only what is missing); a scheduled ingest stops at the first
-            # listing page with nothing new, unless the portal's last crawl was cut short.
-            crawl_settings = {k: {**(settings or {}),
-                                  **({"PROVNEWS_FULL_WALK": "1"} if k in cut_short or flow_name == "backfill" else {})}
+        with _Loads(loc, run_id, flow_name, since, until) as loads:
+            with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
+                known, cut_short = _write_known(loc, root, Path(tmp))
+                # A backfill walks down to --since whatever the warehouse holds (it fills gaps in
+                # history, fetching only what is missing); a scheduled ingest stops at the first
+                # listing page with nothing new, unless the portal's last crawl was cut short.
+                crawl_settings = {k: {**(settings or {}),
+                                      **({"PROVNEWS_FULL_WALK": "1"} if k in cut_short or flow_name == "backfill" else {})}
+                                  for k in keys}
+                # A backfill crawls as a resumable job, so that Ctrl-C loses no work; ingest runs
+                # are short and simply fetch again what an interrupted run did not stage.
+                jobs = {k: staging.Job.for_backfill(loc, k, since, until) if flow_name == "backfill" else None
+                        for k in keys}
+                batch_dirs = {k: jobs[k].batch_dir(root, run_id, k) if jobs[k] else root / f"{run_id}-{k}"
                               for k in keys}
-            # A backfill crawls as a resumable job, so that Ctrl-C loses no work; ingest runs
-            # are short and simply fetch again what an interrupted run did not stage.
-            jobs = {k: staging.Job.for_backfill(loc, k, since, until) if flow_name == "backfill" else None
-                    for k in keys}
-            batch_dirs = {k: jobs[k].batch_dir(root, run_id, k) if jobs[k] else root / f"{run_id}-{k}"
-                          for k in keys}
-            futures = {k: crawl_portal.submit(k, batch_dirs[k], known, since, until, served or mirror_url,
-                                              base_url, crawl_settings[k], jobs[k]) for k in keys}
-            for key, fut in futures.items():
-                fut.wait()
-                if fut.state.is_failed():
-                    rep = report.portals[key]
-                    error = fut.state.result(raise_on_failure=False)
-                    rep.status = "interrupted" if isinstance(error, CrawlInterrupted) else "crawl_failed"
-                    rep.message = str(error)[:500]
-            for rep in report.portals.values():  # the cause, one line per portal, where the UI shows the run
-                if rep.status == "crawl_failed":
-                    logger.error("%s not loaded, its crawl failed: %s", rep.portal, rep.message)
-                elif rep.status == "interrupted":
-                    logger.warning("%s not loaded: %s", rep.portal, rep.message)
+                futures = {k: crawl_portal.submit(k, batch_dirs[k], known, since, until, served or mirror_url,
+                                                  base_url, crawl_settings[k], jobs[k]) for k in keys}
+                # Every batch in the order of its directory's name, the order a reprocess loads
+                # them in (the first copy loaded of an article is its original): those an earlier
+                # run left staged, then this run's, each as soon as its crawl and those of the
+                # batches before it have ended, while the other crawls go on (child processes).
+                portal_of = {path: k for k, path in batch_dirs.items()}
+                leftovers = [b.path for b in staging.pending(root) if b.path not in portal_of
+                             and (not pool or b.manifest["portal"] in keys)]
+                for path in sorted([*leftovers, *portal_of], key=lambda p: p.name):
+                    if path in portal_of:
+                        key = portal_of[path]
+                        if not _crawled(futures[key], report.portals[key]):
+                            continue
+                    batch = staging.Batch(path)
+                    if batch.complete and not batch.loaded:
+                        loads.load([batch])
+                for rep in report.portals.values():  # the cause, one line per portal, where the UI shows the run
+                    if rep.status == "crawl_failed":
+                        logger.error("%s not loaded, its crawl failed: %s", rep.portal, rep.message)
+                    elif rep.status == "interrupted":
+                        logger.warning("%s not loaded: %s", rep.portal, rep.message)
 
-        pending = [b for b in staging.pending(root) if not pool or b.manifest["portal"] in keys]
-        try:
-            con = db.connect(loc)
-        except db.WarehouseBusy as e:
-            # Nothing is lost: the batches stay staged and the next run loads them first.
-            logger.warning("%s; %d batch(es) stay staged for the next run", e, len(pending))
-            for rep in report.portals.values():
-                if rep.status == "pending":
-                    rep.status, rep.message = "staged", f"{e}; the next run loads this portal's batch"
-            _fill_unloaded(report, batch_dirs)
-            artifacts.publish_report(report)
-            return report
-        # Every write of the run goes through this one connection, and nothing here opens the
-        # file again: DuckDB spins, without end, reopening a file in a process where an earlier
-        # instance of it is still closing (duckdb/duckdb#25965).
-        with contextlib.closing(con):
-            results = load_batches(con, pending, run_id, flow_name, since, until)
-            _fill_reports(report, pending, results, batch_dirs)
+            con = loads.open()
+            if con is None:
+                # Nothing is lost: the batches stay staged and the next run loads them first.
+                staged = staging.pending(root)
+                logger.warning("%s; %d batch(es) stay staged for the next run", loads.busy, len(staged))
+                for rep in report.portals.values():
+                    if rep.status == "pending":
+                        rep.status, rep.message = "staged", f"{loads.busy}; the next run loads this portal's batch"
+                _fill_unloaded(report, batch_dirs)
+                artifacts.publish_report(report)
+                return report
+            # Every write of the run goes through this one connection, and nothing here opens the
+            # file again: DuckDB spins, without end, reopening a file in a process where an earlier
+            # instance of it is still closing (duckdb/duckdb#25965).
+            results = loads.results
+            _fill_reports(report, loads.batches, results, batch_dirs)
             _fill_unloaded(report, batch_dirs)
             for rep in report.portals.values():
                 if rep.status == "crawl_failed":
