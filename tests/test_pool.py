@@ -237,7 +237,8 @@ def test_serve_pool_refuses_a_warehouse_it_cannot_use_in_one_line(api_url, tmp_p
     unreachable = f"postgres:dbname=lake host=127.0.0.1 port={free_port()} user=postgres"
     for db, says in ((str(tmp_path / "w.duckdb"), "is one DuckDB file (one writer)"),
                      (unreachable, f"cannot open the warehouse {unreachable}: ")):
-        done = run_cli("--db", db, "serve", "--pool", "refused", env={"PREFECT_API_URL": api_url})
+        done = run_cli("--db", db, "serve", "--pool", "refused",  # a staging area of the test's, not the repo's
+                       env={"PREFECT_API_URL": api_url, "PROVNEWS_STAGING": str(tmp_path / "staging")})
         assert done.returncode == 2 and len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
     with get_client(sync_client=True) as client, pytest.raises(ObjectNotFound):
         client.read_work_pool("refused")  # nothing registered
@@ -248,7 +249,8 @@ def test_two_machines_share_the_portals_and_a_killed_one_loses_nothing(reference
     lake = f"postgres:{postgres.conninfo}"
     data_path = tmp_path / "lake-data"
     done = run_cli("--db", lake, "serve", "--pool", "machines",
-                   env={"PREFECT_API_URL": api_url, "PROVNEWS_DATA_PATH": f"{data_path}/"})
+                   env={"PREFECT_API_URL": api_url, "PROVNEWS_DATA_PATH": f"{data_path}/",
+                        "PROVNEWS_STAGING": str(tmp_path / "serve-staging")})
     assert done.returncode == 0, done.stdout + done.stderr
     machines = {name: Worker(name, "machines", api_url, tmp_path) for name in ("machine-a", "machine-b")}
     mirror = Mirror(size=SIZE, slow_seconds=0.3).start()
