@@ -246,10 +246,8 @@ def connect(spec: str | os.PathLike | Location | None = None, *, read_only: bool
         _refuse_beside_old_default(loc)
     if read_only:
         check_exists(loc)
-    if not read_only:
-        if loc.path is not None:
-            loc.path.mkdir(parents=True, exist_ok=True)
-        loc.staging.mkdir(parents=True, exist_ok=True)
+    if not read_only and loc.path is not None:
+        loc.path.mkdir(parents=True, exist_ok=True)
     config = {**_config(read_only), **extensions.NO_AUTOLOAD}
     if not read_only:
         config["temp_directory"] = str(loc.staging / "spill")  # past memory_limit
@@ -258,6 +256,8 @@ def connect(spec: str | os.PathLike | Location | None = None, *, read_only: bool
         attach(con, loc, read_only=read_only)
         con.execute(f"USE {CATALOG}")
         if not read_only:
+            # Made once the warehouse is reached: a catalog that cannot be reached leaves nothing.
+            loc.staging.mkdir(parents=True, exist_ok=True)
             migrate(con)
             _publish_first_index(con)
     except BaseException:
