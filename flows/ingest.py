@@ -306,10 +306,10 @@ class _Loads:
                 self.busy = e
         return self.con
 
-    def load(self, pending: list[staging.Batch]) -> None:
-        if pending and self.open() is not None:
-            self.results += load_batches(self.con, pending, *self.args)
-            self.batches += pending
+    def load(self, batch: staging.Batch) -> None:
+        if self.open() is not None:
+            self.results += load_batches(self.con, [batch], *self.args)
+            self.batches.append(batch)
 
 
 def run_ingest(portals: list[str] | None = None, since: date | None = None, until: date | None = None,
@@ -366,7 +366,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                             continue
                     batch = staging.Batch(path)
                     if batch.complete and not batch.loaded:
-                        loads.load([batch])
+                        loads.load(batch)
                 for rep in report.portals.values():  # the cause, one line per portal, where the UI shows the run
                     if rep.status == "crawl_failed":
                         logger.error("%s not loaded, its crawl failed: %s", rep.portal, rep.message)

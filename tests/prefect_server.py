@@ -64,10 +64,17 @@ def prefect_server(home: Path, env: dict[str, str] | None = None) -> Iterator[st
         with temporary_settings({PREFECT_API_URL: url}):
             yield url
     finally:
+        stop_group(server, signal.SIGTERM, timeout=60)
+
+
+def stop_group(proc: subprocess.Popen, sig: int, timeout: float) -> None:
+    """`sig` to the process group of `proc` (started with `start_new_session`), and SIGKILL to it
+    if `proc` has not ended within `timeout` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import flows  # noqa: E402,F401  (Prefect's defaults: no telemetry)
-from tests.test_prefect_server import free_port, noon_time_zone  # noqa: E402
+from tests.prefect_server import free_port, stop_group  # noqa: E402
+from tests.test_prefect_server import noon_time_zone  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO / "data" / "ui-check"
@@ -59,12 +60,7 @@ def process(cmd: list[str], env: dict, log: Path):
     try:
         yield proc
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc, signal.SIGINT, timeout=30)
 
 
 def wait_until(condition, seconds: float, what: str):
