@@ -18,3 +18,10 @@ def row(name: str, value: float, unit: str, baseline: float | None, target: str,
 
 
 HEADER = f"{'name':34} {'value':>10} {'unit':10} {'baseline':>10} {'ratio':>8}  {'target':22} result"
+
+
+def sized(n: int) -> str:
+    """10000 -> 10k, 1000000 -> 1M."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    return f"{n // 1000}k" if n >= 1000 else str(n)

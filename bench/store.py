@@ -34,21 +34,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from bench.common import HEADER, machine, row  # noqa: E402
+from bench.common import HEADER, machine, row, sized  # noqa: E402
 from bench.dedupe import cleaned, cost_items, growth_costs, texts  # noqa: E402
 from bench.loader import article_rows, arrow_load, timed_refresh  # noqa: E402
-from flows.batches import BatchResult, dedupe_chunk  # noqa: E402
+from flows.batches import BatchResult, committed_load, dedupe_chunk  # noqa: E402
 from mirror import corpus  # noqa: E402
 from warehouse import db, loader, maintenance  # noqa: E402
 from warehouse.db import CATALOG  # noqa: E402
-from warehouse.location import DATA_DIR  # noqa: E402
+from warehouse.dedupe_store import DedupeStore  # noqa: E402
+from warehouse.location import DATA_DIR, locate  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 STORES = {"file": "w.duckdb", "lake": "lake"}  # a name ending in .duckdb is a file, else a lake
-
-
-def sized(n: int) -> str:
-    return f"{n // 1000}k" if n >= 1000 else str(n)
 
 
 def peak_mb() -> float:
@@ -75,20 +72,21 @@ def small_loads(warehouse: Path, items: list, size: int) -> float:
     """Seconds per batch load of `size` articles, len(items) // size of them, each committed as
     a batch load commits (flows.batches.load, its cleaning aside)."""
     batches = len(items) // size
-    with contextlib.closing(db.connect(warehouse)) as con:
+    loc = locate(warehouse)
+    with contextlib.closing(db.connect(loc)) as con, DedupeStore.opened(loc.staging) as index_store:
         t0 = time.perf_counter()
         for k in range(batches):
             chunk, batch_id, portal = items[k * size:(k + 1) * size], f"bench-{k:04d}", f"bench{k}"
 
-            def work():
+            def work(load_no):
                 rows, result = {t: [] for t in loader.TABLES}, BatchResult(batch_id, portal)
-                reroots = dedupe_chunk(con, cleaned(chunk), rows, result, "bench", batch_id,
+                reroots = dedupe_chunk(index_store, cleaned(chunk), rows, result, "bench", batch_id,
                                        datetime.now(timezone.utc))
-                loader.insert_rows(con, rows, reroots)
+                loader.insert_rows(con, rows, reroots, load_no)
                 loader.finish_batch(con, batch_id=batch_id, run_id="bench", portal=portal, pages=size,
                                     crawl_run=dict(run_id="bench", portal=portal, flow="ingest", status="loaded",
                                                    pages_fetched=size, articles_new=result.new))
-            db.committed(con, work)
+            committed_load(con, index_store, work)
         return (time.perf_counter() - t0) / batches
 
 
@@ -142,11 +140,12 @@ def main(argv=None) -> int:
             (tmp / "load" / store).mkdir(parents=True)
             runs[store] = in_child(tmp / "load" / store / name, args.rows)
 
-        stored, new = cost_items(args.large, args.new)
+        stored, new = cost_items(args.large, args.new, 1 + 2 * args.repeat)
         costs = {}
         for store, name in STORES.items():
             (tmp / "dedupe" / store).mkdir(parents=True)
-            costs[store] = growth_costs(tmp / "dedupe" / store / name, stored, new, repeat=args.repeat)
+            costs[store] = growth_costs(tmp / "dedupe" / store / name,
+                                        [(small, stored[:small]), (args.large, stored[small:])], new, args.repeat)
         del stored, new
 
         n = args.batches * args.batch_rows

@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 import numpy as np
 
 from flows.cleaning import Unusable, clean_page
-from flows.dedupe import NearDuplicateIndex, article_id, content_hash, sentences
+from flows.dedupe import DEFAULTS, NearDuplicateIndex, article_id, content_hash, sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
-from warehouse import db, index as store, loader
+from warehouse import db, index as lookups, loader
+from warehouse.dedupe_store import DedupeStore, Entry
 
 # Tried again by a later run. `target_moved`: a request sent where the portal is no longer served
 # from (a resumed crawl's queue): our configuration, never the page's fault.
@@ -54,33 +55,45 @@ class BatchResult:
 CHUNK_PAGES = 1000
 
 
-def add_candidates(con, index: NearDuplicateIndex, signatures: np.ndarray, fingerprints: set[int]) -> None:
-    """Put into `index` the stored articles that new articles with these signatures and passage
-    fingerprints can meet (warehouse.index.candidates); nothing is held between chunks."""
-    index.insert_stored(*store.candidates(con, index.band_keys(signatures), fingerprints,
-                                          index.settings.passage_max_articles))
+def catch_up(con, store: DedupeStore) -> int:
+    """Inside a load's transaction, before it writes: bring this machine's index up to what the
+    transaction sees (the articles other loads added or re-pointed since the index's mark, all
+    of them for an index of another generation or scheme). Returns the warehouse's load count."""
+    index = NearDuplicateIndex()
+    loads, generation = lookups.state(con)
+    if not store.follows(generation, index.scheme, loads):
+        store.reset(generation, index.scheme)
+    for rows in lookups.changed_since(con, store.mark):
+        held = store.known([r[0] for r in rows])
+        entries = [describe(index, aid, digest, published, duplicate_of or aid, f"{lead or ''}\n{body}")
+                   for aid, digest, published, duplicate_of, lead, body in rows if aid not in held]
+        store.write(entries, roots={r[0]: r[3] or r[0] for r in rows if r[0] in held},
+                    cap=index.settings.passage_max_articles)
+    store.write([], mark=loads)
+    return loads
 
 
-def add_texts(con, index: NearDuplicateIndex, wanted: set[str]) -> None:
-    """Give `index` the 5-gram sets of the stored articles it will compare exactly: the few
-    candidates that need it (NearDuplicateIndex.to_compare)."""
-    index.set_texts({aid: index.shingle_set(sentences(f"{lead or ''}\n{body}"))
-                     for aid, lead, body in store.texts(con, wanted)})
+def describe(index: NearDuplicateIndex, aid: str, digest: str, published, root: str, text: str) -> Entry:
+    """A stored article as the de-duplication index keeps it, from its text."""
+    mh, fps, shingles = index.features(sentences(text))
+    return entry(index, aid, digest, published, root, mh.hashvalues, fps, shingles)
 
 
-def fill_missing_bands(con) -> int:
-    """Band keys of stored signatures, once, where the warehouse has none (schemas 6 and 7)."""
-    return store.fill_missing_bands(con, NearDuplicateIndex().band_keys)
+def entry(index: NearDuplicateIndex, aid: str, digest: str, published, root: str, hashvalues, fps, shingles) -> Entry:
+    signature = hashvalues.astype(np.uint32)
+    return Entry(aid, digest, published, root, signature, index.band_keys(signature[None, :])[0], fps, shingles)
 
 
 def _empty_rows() -> dict[str, list[dict]]:
     return {t: [] for t in loader.TABLES}
 
 
-def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None) -> BatchResult:
+def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: int,
+                 seen_at: datetime | None = None) -> BatchResult:
     """Clean, de-duplicate and insert one batch, a chunk of pages at a time, inside the caller's
-    transaction (each chunk is judged against the warehouse and the chunks before it). Returns
-    the batch's figures. `seen_at`: when the pages were first seen (now, unless reprocessing)."""
+    transaction, as load `load_no` (each chunk is judged against the warehouse, through this
+    machine's index `store`, and the chunks before it). Returns the batch's figures. `seen_at`:
+    when the pages were first seen (now, unless reprocessing)."""
     manifest = batch.manifest
     portal = get_portal(manifest["portal"], manifest.get("definition_version", 1))  # as crawled
     result = BatchResult(batch.batch_id, portal.key)
@@ -97,8 +110,7 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
         reject(f"https://{portal.home}/", None, "crawl", "crawl_timeout", None,
                f"the crawl stopped at PROVNEWS_CRAWL_TIMEOUT after {manifest['requests']} requests; "
                "the next crawl walks on past what it knows to fetch the rest")
-    fill_missing_bands(con)
-    known = store.lookup(con, "article_urls", "url_key", batch.url_keys())
+    known = lookups.lookup(con, "article_urls", "url_key", batch.url_keys())
     fields = []  # (title?, date?, author?, body length) of each new article, for `coverage`
     # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
     records = batch.records()
@@ -121,35 +133,36 @@ def insert_batch(con, batch: Batch, run_id: str, seen_at: datetime | None = None
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
             cleaned.append((rec["url_key"], art, content_hash(art.lead, art.body)))
-        reroots = dedupe_chunk(con, cleaned, rows, result, run_id, batch.batch_id, now)
+        reroots = dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now)
         fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
                       for a in rows["articles"])
-        loader.insert_rows(con, rows, reroots)
+        loader.insert_rows(con, rows, reroots, load_no)
         rows = _empty_rows()
     result.coverage = coverage(fields)
     return result
 
 
-def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchResult, run_id: str,
-                 batch_id: str, now: datetime, imported_from: dict[str, str] | None = None
+def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]], result: BatchResult,
+                 run_id: str, batch_id: str, now: datetime, imported_from: dict[str, str] | None = None
                  ) -> list[tuple[str, str, float]]:
     """Judge a chunk's cleaned articles, (url_key, Article, content hash) each, against the
-    warehouse (and each other) and fill `rows`. `imported_from`: url_key -> the archive an
-    imported article came from. Returns the near-duplicate groups the chunk re-roots."""
+    warehouse through this machine's index `store` (and against each other), fill `rows`, and
+    hand the new articles to `store` (pending until the load commits). `imported_from`: url_key
+    -> the archive an imported article came from. Returns the near-duplicate groups the chunk
+    re-roots."""
     imported_from = imported_from or {}
-    originals = store.lookup(con, "articles", "content_hash", [h for _, _, h in cleaned])
+    originals = store.originals(h for _, _, h in cleaned)
     # Earliest first, so that within a chunk the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
     index = NearDuplicateIndex()
-    folded = {key: sentences(f"{art.lead or ''}\n{art.body}") for key, art, digest in cleaned
-              if digest not in originals}
-    signatures = {key: index.signature(f) for key, f in folded.items()}
-    fingerprints = {key: index.fingerprints(f) for key, f in folded.items()}
-    shingle_sets = {key: index.shingle_set(f) for key, f in folded.items()}
-    if signatures:
-        add_candidates(con, index, np.stack([m.hashvalues for m in signatures.values()]),
-                       set().union(*fingerprints.values()))
-        add_texts(con, index, set().union(*(index.to_compare(signatures[k], fingerprints[k]) for k in signatures)))
+    features = {key: index.features(sentences(f"{art.lead or ''}\n{art.body}")) for key, art, digest in cleaned
+                if digest not in originals}
+    if features:
+        # The stored articles this chunk can meet, then the 5-gram sets of the few it compares.
+        index.insert_stored(*store.candidates(index.band_keys(np.stack([f[0].hashvalues for f in features.values()])),
+                                              set().union(*(f[1] for f in features.values())),
+                                              index.settings.passage_max_articles))
+        index.set_texts(store.shingle_sets(set().union(*(index.to_compare(mh, fps) for mh, fps, _ in features.values()))))
     reroots: list[tuple[str, str, float]] = []
     by_id: dict[str, dict] = {}
     for key, art, digest in cleaned:
@@ -163,15 +176,17 @@ def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchR
             result.new += 1
             result.fallback += art.extraction == "fallback"
             published = datetime.fromisoformat(art.published_at) if art.published_at else None
-            mh, fps, shingles = signatures[key], fingerprints[key], shingle_sets[key]
+            mh, fps, shingles = features[key]
             verdict = index.judge(mh, fps, published, shingles)
             if verdict.reroot:
                 reroots.append((verdict.reroot, aid, verdict.similarity))
+                store.reroot(verdict.reroot, aid)
                 for row in by_id.values():  # rows of this chunk not yet in the warehouse
                     if verdict.reroot in (row["article_id"], row["duplicate_of"]):
                         row["duplicate_of"], row["similarity"] = aid, row["similarity"] or verdict.similarity
             result.near_duplicates += verdict.duplicate_of is not None
             index.add(aid, mh, fps, published, verdict, shingles)
+            store.add(entry(index, aid, digest, published, verdict.duplicate_of or aid, mh.hashvalues, fps, shingles))
             row = dict(
                 article_id=aid, portal=art.portal, province=art.province, province_current=art.province_current,
                 url=url, title=art.title, published_at=published,
@@ -185,11 +200,6 @@ def dedupe_chunk(con, cleaned: list, rows: dict[str, list[dict]], result: BatchR
             rows["article_removals"].extend(
                 dict(article_id=aid, position=i, rule=r["rule"], removed_text=r["text"])
                 for i, r in enumerate(art.removals))
-            signature = mh.hashvalues.astype("uint32")
-            rows["article_signatures"].append(dict(article_id=aid, minhash=signature.tobytes(), passages=len(fps)))
-            rows["article_bands"].extend(dict(band_key=int(k), article_id=aid)
-                                         for k in index.band_keys(signature[None, :])[0])
-            rows["passage_fingerprints"].extend(dict(fingerprint=fp, article_id=aid) for fp in fps)
             # A pair is stored once, in id order, whichever of the two was loaded first.
             rows["article_overlaps"].extend(dict(article_id=min(aid, other), other_article_id=max(aid, other),
                                                  shared_passages=n, overlap=share)
@@ -212,17 +222,42 @@ def coverage(fields: list[tuple[bool, bool, bool, int]]) -> dict:
             "median_body_chars": bodies[n // 2]}
 
 
-def load(con, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
-    """Clean, dedupe and append one batch in one transaction; mark it loaded on disk after the
-    commit. A batch loaded before adds nothing. Run again from the start if another load commits
-    first (`warehouse.db.committed`), so that it is judged against that one's articles too."""
+def committed_load(con, store: DedupeStore, work, before=None):
+    """`work(load_no)` as one load of the warehouse: in one transaction, run again from the start
+    if another load commits first (`warehouse.db.committed`), so that it is judged against that
+    one's articles too; inside it, this machine's index first catches up with what the
+    transaction sees, and the load takes its turn (its number stamps the articles it writes).
+    The index takes the load's own articles once the transaction has committed. `before()` runs
+    first in the transaction (what reprocess deletes, which the index must not hold)."""
+    numbers = []
+
+    def attempt():
+        store.discard()
+        if before:
+            before()
+        numbers.append(catch_up(con, store) + 1)
+        db.take_turn(con)
+        return work(numbers[-1])
+
+    try:
+        result = db.committed(con, attempt)
+    except BaseException:
+        store.discard()
+        raise
+    store.commit(numbers[-1], cap=DEFAULTS.passage_max_articles)
+    return result
+
+
+def load(con, store: DedupeStore, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
+    """Clean, dedupe and append one batch as one load (`committed_load`); mark it loaded on disk
+    after the commit. A batch loaded before adds nothing."""
     started = time.monotonic()
     manifest = batch.manifest
 
-    def attempt() -> BatchResult:
+    def work(load_no: int) -> BatchResult:
         if loader.is_loaded(con, batch.batch_id):  # by an earlier run, or another worker just now
             return BatchResult(batch.batch_id, manifest["portal"])
-        result = insert_batch(con, batch, run_id)
+        result = insert_batch(con, store, batch, run_id, load_no)
         result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
         row = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
                "listing_pages": manifest["listing_pages"], "listing_entries": manifest.get("listing_entries"),
@@ -235,6 +270,6 @@ def load(con, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
         result.loaded = True
         return result
 
-    result = db.committed(con, attempt)
+    result = committed_load(con, store, work)
     batch.mark_loaded()
     return result

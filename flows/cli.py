@@ -369,6 +369,7 @@ def cmd_import(args) -> int:
 
     from flows import importing, runlock
     from warehouse import db, search
+    from warehouse.dedupe_store import DedupeStore
     from warehouse.location import locate
 
     suffix = args.file.suffix.lower()
@@ -382,8 +383,9 @@ def cmd_import(args) -> int:
     with runlock.run_lock(loc), Progress("import", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                                             console=console, disable=not console.is_terminal) as bar:
         task = bar.add_task("import", total=args.file.stat().st_size)
-        with contextlib.closing(db.connect(loc)) as con:
-            result = importing.import_file(con, args.file, args.source, progress=lambda done: bar.update(task, completed=done))
+        with contextlib.closing(db.connect(loc)) as con, DedupeStore.opened(loc.staging) as store:
+            result = importing.import_file(con, store, args.file, args.source,
+                                           progress=lambda done: bar.update(task, completed=done))
         problem = search.rebuild_in_child(loc) if result.new else None
     if problem:
         print(f"provnews: full-text index not rebuilt ({problem}); the next load rebuilds it", file=sys.stderr)
@@ -453,6 +455,7 @@ def cmd_reprocess(args) -> int:
     from flows.reprocess import ArchiveIncomplete, reprocess
     from spiders.portals import get
     from warehouse import db
+    from warehouse.dedupe_store import DedupeStore
     from warehouse.location import locate
 
     for key in args.portals or ():
@@ -460,9 +463,9 @@ def cmd_reprocess(args) -> int:
     loc = locate(args.db)
     if not loc.exists():
         raise UsageError(f"no warehouse at {loc} (run `provnews ingest` first)")
-    with contextlib.closing(db.connect(loc)) as con:
+    with contextlib.closing(db.connect(loc)) as con, DedupeStore.opened(loc.staging) as store:
         try:
-            r = reprocess(con, staging.batches_root(loc), args.portals)
+            r = reprocess(con, store, staging.batches_root(loc), args.portals)
         except ArchiveIncomplete as e:
             raise UsageError(str(e)) from None
     print(f"reprocessed {', '.join(r.portals) or 'nothing'}: {r.batches} batches, {r.pages} pages; "

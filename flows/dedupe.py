@@ -20,10 +20,11 @@
   fingerprints of each two consecutive sentences; articles sharing any are recorded in
   `article_overlaps` with the share of their passages in common.
 
-Signatures, LSH band keys and fingerprints are stored with the articles, in the same
-transaction. A load does not hold an index of the whole warehouse: for each chunk of new articles
-it reads from the warehouse only the stored articles that share a band key or a passage with
-the chunk (`flows.batches`), into a `NearDuplicateIndex` of that chunk's size.
+Signatures, LSH band keys, fingerprints and 5-gram sets are kept by each machine's index
+(`warehouse.dedupe_store`, derived from the articles). A load does not hold an index of the
+whole warehouse: for each chunk of new articles it takes from that store only the stored
+articles that share a band key or a passage with the chunk (`flows.batches`), into a
+`NearDuplicateIndex` of that chunk's size.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def sentences(text: str) -> list[str]:
 def shingle_hashes(folded: list[str], n: int) -> list[int]:
     """CRC32 of every distinct word n-gram of the folded text, as slices of one encoded buffer.
     32 bits, like datasketch's default (sha1, truncated), at a fraction of its cost; stored
-    signatures depend on it, so changing it means recomputing `article_signatures`."""
+    signatures depend on it (`NearDuplicateIndex.scheme`)."""
     data = " ".join(folded).encode()
     starts = [0] + [m.end() for m in re.finditer(rb" ", data)]
     ends = [i - 1 for i in starts[n:]] + [len(data)]
@@ -148,8 +149,8 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     signatures share a key when one of their bands (`rows` consecutive values) is equal, as
     they share a bucket in datasketch's MinHashLSH with the same bands and rows; the band's
     number is hashed in, so that equal values in different bands do not meet. A rare 64-bit
-    collision only adds a candidate, which the signature comparison then turns down. Stored in
-    `article_bands`: changing this means recomputing that table."""
+    collision only adds a candidate, which the signature comparison then turns down. Kept by
+    `warehouse.dedupe_store` (`NearDuplicateIndex.scheme`)."""
     values = signatures[:, :bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
     keys = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), values.shape[:2]).copy()
     for i in range(rows):
@@ -221,9 +222,22 @@ class NearDuplicateIndex:
                        permutations=self._permutations, hashvalues=hashvalues)
 
     def signature(self, folded: list[str]) -> MinHash:
+        return self.features(folded)[0]
+
+    def features(self, folded: list[str]) -> tuple[MinHash, set[int], np.ndarray]:
+        """(MinHash signature, passage fingerprints, word 5-gram set) of a folded text, its
+        5-grams hashed once for the signature and the set."""
+        hashes = shingle_hashes(folded, self.settings.shingle_words)
         m = self.minhash()
-        m.update_batch(shingle_hashes(folded, self.settings.shingle_words))
-        return m
+        m.update_batch(hashes)
+        return m, self.fingerprints(folded), np.unique(np.array(hashes, dtype=np.uint32))
+
+    @property
+    def scheme(self) -> str:
+        """What the stored keys depend on: an index built under another scheme is built again."""
+        s = self.settings
+        return (f"{MINHASH_SCHEME}-crc32/{s.num_perm}/{self.bands}x{self.rows}/{s.shingle_words}-grams/"
+                f"passages-blake2b-{s.passage_min_chars}")
 
     def fingerprints(self, folded: list[str]) -> set[int]:
         return passage_fingerprints(folded, self.settings.passage_min_chars)
@@ -246,23 +260,21 @@ class NearDuplicateIndex:
             for key in keys:
                 self.buckets.setdefault(key, []).append(aid)
 
-    def insert_stored(self, signatures, fingerprints, boilerplate=()) -> None:
-        """Add stored articles. signatures: (article_id, minhash bytes, published_at,
-        duplicate_of, passages), the originals of near-duplicate groups included;
-        minhash None for an article wanted only for its shared passages and group;
-        fingerprints: (fingerprint, article_id); boilerplate: fingerprints known to be in more
-        than `passage_max_articles` articles."""
+    def insert_stored(self, signatures, bands, fingerprints, boilerplate=()) -> None:
+        """Add stored articles (`warehouse.dedupe_store.DedupeStore.candidates`). signatures:
+        (article_id, minhash bytes, published_at, duplicate_of, passages), the originals of
+        near-duplicate groups included; minhash None for an article wanted only for its shared
+        passages and group; bands: (band key, article_id) of the keys the new articles share
+        with them; fingerprints: (fingerprint, article_id); boilerplate: fingerprints known to
+        be in more than `passage_max_articles` articles."""
         self.boilerplate.update(boilerplate)
-        banded = []
         for aid, blob, published, duplicate_of, passages in signatures:
             values = None if blob is None else np.frombuffer(blob, dtype=np.uint32)
             self.entries[aid] = _Entry(values, published, duplicate_of or aid, passages)
             if duplicate_of:
                 self.groups.setdefault(duplicate_of, []).append(aid)
-            if values is not None:  # without: met only through shared passages, not in the LSH
-                banded.append((aid, values))
-        if banded:
-            self._into_buckets([aid for aid, _ in banded], np.stack([v for _, v in banded]))
+        for key, aid in bands:
+            self.buckets.setdefault(key, []).append(aid)
         for fp, aid in fingerprints:
             self.passages.setdefault(fp, []).append(aid)
 

@@ -29,13 +29,14 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flows.batches import BatchResult, dedupe_chunk
+from flows.batches import BatchResult, committed_load, dedupe_chunk
 from flows.cleaning import Article, Unusable, clean_fields, clean_page
 from flows.dedupe import content_hash
 from spiders.dates import VN_TZ, parse_vn_datetime
 from spiders.portals import PORTALS
 from spiders.urls import url_key
-from warehouse import db, index as store, loader, runs
+from warehouse import index as lookups, loader, runs
+from warehouse.dedupe_store import DedupeStore
 
 FORMATS = (".jsonl", ".csv")
 CHUNK_RECORDS = 1000  # records cleaned, judged and committed at a time
@@ -190,9 +191,9 @@ def to_article(rec: dict) -> tuple[str, Article]:
 
 # ---------------------------------------------------------------- the load
 
-def import_file(con, path: Path, source: str | None = None, progress=None) -> ImportResult:
-    """Import one file into the open warehouse `con`. `progress(done_bytes)` is called as the
-    file is read."""
+def import_file(con, store: DedupeStore, path: Path, source: str | None = None, progress=None) -> ImportResult:
+    """Import one file into the open warehouse `con` (`store`: this machine's de-duplication
+    index of it). `progress(done_bytes)` is called as the file is read."""
     suffix = path.suffix.lower()
     default_source = source or path.stem
     result = ImportResult(source=default_source, run_id=runs.new_run_id())
@@ -208,7 +209,7 @@ def import_file(con, path: Path, source: str | None = None, progress=None) -> Im
             chunk = list(itertools.islice(items, CHUNK_RECORDS))
             if not chunk:
                 break
-            _load_chunk(con, path, chunk, default_source, result, number)
+            _load_chunk(con, store, path, chunk, default_source, result, number)
             if progress:
                 progress(counted.read_bytes)
     loader.record_run(con, {**run, "finished_at": datetime.now(timezone.utc), "status": "loaded",
@@ -218,7 +219,8 @@ def import_file(con, path: Path, source: str | None = None, progress=None) -> Im
     return result
 
 
-def _load_chunk(con, path: Path, chunk, default_source: str, result: ImportResult, number: int) -> None:
+def _load_chunk(con, store: DedupeStore, path: Path, chunk, default_source: str, result: ImportResult,
+                number: int) -> None:
     now = datetime.now(timezone.utc)
     batch_id = f"import-{result.run_id}-{number}"
     rejects, cleaned, sources, seen = [], [], {}, set()
@@ -244,20 +246,19 @@ def _load_chunk(con, path: Path, chunk, default_source: str, result: ImportResul
         cleaned.append((key, art, content_hash(art.lead, art.body)))
         sources[key] = _text(rec, "source") or default_source
 
-    def attempt() -> BatchResult:
+    def work(load_no: int) -> BatchResult:
         # Judged afresh each attempt: another load may have committed these articles meanwhile.
         tally = BatchResult(batch_id, default_source)
-        known = store.lookup(con, "article_urls", "url_key", [key for key, _, _ in cleaned])
+        known = lookups.lookup(con, "article_urls", "url_key", [key for key, _, _ in cleaned])
         tally.already_known = sum(key in known for key, _, _ in cleaned)
         fresh = [c for c in cleaned if c[0] not in known]
-        logged = store.lookup(con, "rejects", "url_key", [r["url_key"] for r in rejects], column_out="url_key")
+        logged = lookups.lookup(con, "rejects", "url_key", [r["url_key"] for r in rejects], column_out="url_key")
         chunk_rows = {**{t: [] for t in loader.TABLES}, "rejects": [r for r in rejects if r["url_key"] not in logged]}
-        reroots = dedupe_chunk(con, fresh, chunk_rows, tally, result.run_id, batch_id, now, imported_from=sources)
-        loader.insert_rows(con, chunk_rows, reroots)
-        db.take_turn(con)
+        reroots = dedupe_chunk(store, fresh, chunk_rows, tally, result.run_id, batch_id, now, imported_from=sources)
+        loader.insert_rows(con, chunk_rows, reroots, load_no)
         return tally
 
-    tally = db.committed(con, attempt)
+    tally = committed_load(con, store, work)
     result.already_known += tally.already_known
     result.new += tally.new
     result.duplicates += tally.duplicates

@@ -50,6 +50,7 @@ from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 from spiders.settings import CLOSESPIDER_TIMEOUT
 from warehouse import db, runs, search
+from warehouse.dedupe_store import DedupeStore
 from warehouse.location import Location, locate
 from warehouse.runs import new_run_id
 from warehouse.loader import record_run
@@ -216,9 +217,10 @@ def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: d
 
 
 @task(name="load-batches", task_run_name="load-batches", cache_policy=NO_CACHE)
-def load_batches(con: duckdb.DuckDBPyConnection, pending: list[staging.Batch], run_id: str, flow_name: str,
-                 since: date | None, until: date | None) -> list[batches.BatchResult]:
-    """Load every complete staged batch, one transaction each."""
+def load_batches(con: duckdb.DuckDBPyConnection, store: DedupeStore, pending: list[staging.Batch], run_id: str,
+                 flow_name: str, since: date | None, until: date | None) -> list[batches.BatchResult]:
+    """Load every complete staged batch, one transaction each (`store`: this machine's
+    de-duplication index of the warehouse)."""
     logger = get_run_logger()
     results = []
     for batch in pending:
@@ -228,7 +230,7 @@ def load_batches(con: duckdb.DuckDBPyConnection, pending: list[staging.Batch], r
         crawl_run = dict(run_id=batch.batch_id.rsplit("-", 1)[0], portal=manifest["portal"], flow=flow_name,
                          started_at=manifest["started_at"], finished_at=datetime.now(timezone.utc),
                          since=since, until=until, message=None, duration_s=crawl_seconds)
-        result = batches.load(con, batch, run_id, crawl_run)
+        result = batches.load(con, store, batch, run_id, crawl_run)
         logger.info("%s: %d new (%d near-duplicates), %d exact duplicates, %d rejected", batch.batch_id,
                     result.new, result.near_duplicates, result.duplicates, result.rejected)
         results.append(result)
@@ -308,7 +310,10 @@ class _Loads:
 
     def load(self, batch: staging.Batch) -> None:
         if self.open() is not None:
-            self.results += load_batches(self.con, [batch], *self.args)
+            # Held for one batch at a time: another process of this machine (a pool's run) may
+            # load between this run's batches.
+            with DedupeStore.opened(self.loc.staging) as store:
+                self.results += load_batches(self.con, store, [batch], *self.args)
             self.batches.append(batch)
 
 

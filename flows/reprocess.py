@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows import batches, staging
-from warehouse import db, forget, maintenance, search
+from warehouse import forget, maintenance, search
+from warehouse.dedupe_store import DedupeStore
 
 
 class ArchiveIncomplete(RuntimeError):
@@ -33,7 +34,7 @@ class ReprocessReport:
     dangling_urls: int = 0   # other portals' copies whose original changed identity
 
 
-def reprocess(con, root: Path, portals: list[str] | None = None) -> ReprocessReport:
+def reprocess(con, store: DedupeStore, root: Path, portals: list[str] | None = None) -> ReprocessReport:
     loaded = forget.loaded_batches(con, portals)
     chosen = portals or sorted({p for _, _, p, _ in loaded})
     missing = [b for b, _, _, _ in loaded if not staging.Batch(root / b).complete]
@@ -43,16 +44,16 @@ def reprocess(con, root: Path, portals: list[str] | None = None) -> ReprocessRep
     report = ReprocessReport(chosen, batches=len(loaded))
     report.before = forget.crawled_articles(con, chosen)
 
-    def attempt():
+    def work(load_no: int):
         report.pages = report.rejected = 0
-        forget.articles_of(con, chosen)
         for batch_id, run_id, _, loaded_at in loaded:
-            result = batches.insert_batch(con, staging.Batch(root / batch_id), run_id, seen_at=loaded_at)
+            result = batches.insert_batch(con, store, staging.Batch(root / batch_id), run_id, load_no,
+                                          seen_at=loaded_at)
             report.pages += result.pages
             report.rejected += result.rejected
-        db.take_turn(con)
 
-    db.committed(con, attempt)
+    # The index is built again from the articles that stay (forget changes the generation).
+    batches.committed_load(con, store, work, before=lambda: forget.articles_of(con, chosen))
     report.after = forget.crawled_articles(con, chosen)
     report.dangling_urls = forget.dangling_urls(con)
     search.refresh(con)

@@ -61,7 +61,7 @@ def test_shared_passages_between_different_stories_are_overlaps_not_duplicates()
 
 
 def test_articles_share_a_band_key_exactly_when_datasketch_puts_them_in_one_bucket():
-    """The warehouse's band keys (`article_bands`) stand in for datasketch's LSH buckets."""
+    """The de-duplication index's band keys stand in for datasketch's LSH buckets."""
     import numpy as np
     from datasketch import MinHashLSH
     rng = np.random.default_rng(7)

@@ -32,8 +32,8 @@ def runs(tmp_path_factory):
                    second_hits=sum(m.hits.values()) - hits_after_first)
 
 
-DATA_TABLES = ("articles", "article_urls", "rejects", "article_removals", "article_signatures",
-               "article_bands", "passage_fingerprints", "article_overlaps")  # crawl_runs, loaded_batches: run records
+DATA_TABLES = ("articles", "article_urls", "rejects", "article_removals",
+               "article_overlaps")  # crawl_runs, loaded_batches: run records
 
 
 def table_counts(db_file):
@@ -187,13 +187,13 @@ def test_near_duplicates_point_at_the_earliest_article(runs):
 
 
 def snapshot(db_file):
-    """Every data table's rows, without the columns that say when a row was written."""
+    """Every data table's rows, without the columns that say when (or by which load) a row was written."""
     with contextlib.closing(open_readonly(db_file)) as con:
         out = {}
         for t in DATA_TABLES:
             cols = [c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
                                               "WHERE table_name = ? ORDER BY ordinal_position", [t]).fetchall()
-                    if c not in ("first_seen_at", "seen_at")]
+                    if c not in ("first_seen_at", "seen_at", "changed_in")]
             out[t] = sorted(con.execute(f"SELECT {', '.join(cols)} FROM {t}").fetchall(), key=repr)
         return out
 
@@ -225,31 +225,19 @@ def _copy_of(runs, tmp_path):
 
 def test_loading_in_small_chunks_stores_the_same_warehouse(runs, tmp_path, monkeypatch):
     """A chunk of a load meets the stored articles, and the chunks before it in the same
-    transaction, only through the warehouse (band keys, passages): chunks of 40 pages instead of
-    1,000 must find the same near-duplicates, groups, overlaps and everything else."""
+    transaction, only through the de-duplication index (band keys, passages; the chunks before
+    it pending there): chunks of 40 pages instead of 1,000 must find the same near-duplicates,
+    groups, overlaps and everything else."""
     from flows import batches
     from flows.reprocess import reprocess
+    from tests.test_warehouse import loading
     copy = _copy_of(runs, tmp_path)
     before = snapshot(copy)
     assert batches.CHUNK_PAGES >= 200  # one chunk per batch of the default mirror
     monkeypatch.setattr(batches, "CHUNK_PAGES", 40)
-    with contextlib.closing(db.connect(copy)) as con:
-        reprocess(con, staging.batches_root(copy))
+    with loading(copy) as (con, store):
+        reprocess(con, store, staging.batches_root(copy))
     assert snapshot(copy) == before
-
-
-def test_band_keys_of_articles_stored_before_schema_7_are_filled_in_once(runs, tmp_path):
-    """Schema 6 stored band keys of another layout, and schema 7 deleted them: the next load
-    computes them from the stored signatures."""
-    from flows.batches import fill_missing_bands
-    copy = _copy_of(runs, tmp_path)
-    bands = "SELECT band_key, article_id FROM article_bands ORDER BY ALL"
-    with contextlib.closing(db.connect(copy)) as con:
-        before = con.execute(bands).fetchall()
-        con.execute("DELETE FROM article_bands")  # as migration 007 leaves it
-        assert fill_missing_bands(con) == con.execute("SELECT count(*) FROM article_signatures").fetchone()[0]
-        assert con.execute(bands).fetchall() == before and len(before) == 32 * len(set(a for _, a in before))
-        assert fill_missing_bands(con) == 0
 
 
 def test_scrapy_crawl_on_the_mirror_is_unthrottled_and_says_where_its_pages_go(mirror, tmp_path):

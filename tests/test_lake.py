@@ -94,13 +94,19 @@ def test_a_commit_that_loses_to_another_writer_is_run_again_against_its_rows(tmp
 
 
 def downgrade_to_schema_6(path) -> None:
-    """What migrations 7 and 8 added, taken away again: a warehouse as schema 6 left it."""
+    """What migrations 7 to 9 changed, undone: a warehouse as schema 6 left it (its
+    de-duplication tables, which migration 9 drops, empty)."""
     import duckdb
     with contextlib.closing(duckdb.connect(str(path))) as con:
         con.execute("DROP VIEW stories")  # binds articles' columns; migration 7 makes it again
+        con.execute("ALTER TABLE articles DROP COLUMN changed_in")
         con.execute("ALTER TABLE articles DROP COLUMN imported_from")
         con.execute("ALTER TABLE rejects DROP COLUMN line")
         con.execute("DROP TABLE load_serial")
+        con.execute("CREATE TABLE article_signatures (article_id VARCHAR PRIMARY KEY, minhash BLOB NOT NULL, "
+                    "passages INTEGER NOT NULL)")
+        con.execute("CREATE TABLE passage_fingerprints (fingerprint BIGINT NOT NULL, article_id VARCHAR NOT NULL)")
+        con.execute("CREATE TABLE article_bands (band_key BIGINT NOT NULL, article_id VARCHAR NOT NULL)")
         con.execute("CREATE VIEW stories AS SELECT * FROM articles WHERE duplicate_of IS NULL")
         con.execute("DELETE FROM schema_migrations WHERE version >= 7")
 
@@ -129,8 +135,8 @@ def test_a_schema_6_file_upgrades_into_a_lake_with_every_row_kept(mirror, tmp_pa
                                             "AND schema_name = 'main'").fetchall()]
         assert {"articles", "article_urls", "rejects", "crawl_runs", "loaded_batches"} <= set(tables)
         for table in tables:
-            if table in ("schema_migrations", "article_bands"):  # the lake's own; bands of the old layout
-                continue
+            if table in ("schema_migrations", "article_signatures", "article_bands", "passage_fingerprints"):
+                continue  # the lake's own; the de-duplication tables migration 9 drops
             old_rows = rows_of(con, "old", table)
             new_rows = [r[:len(old_rows[0])] for r in rows_of(con, "warehouse", table)] if old_rows else []
             assert new_rows == old_rows, table
@@ -158,13 +164,13 @@ def live_files(con, table: str) -> int:
 
 def test_compaction_keeps_each_table_to_a_few_files_and_every_row(tmp_path):
     from flows import batches
-    from tests.test_warehouse import make_batch, run_row
+    from tests.test_warehouse import loading, make_batch, run_row
     from warehouse import maintenance
 
-    with contextlib.closing(db.connect(tmp_path / "w")) as con:
+    with loading(tmp_path / "w") as (con, store):
         for n in range(8):  # eight small loads: eight files per table
             batch = make_batch(tmp_path / "batches", f"r{n}-caobang", indices=range(3 + 4 * n, 7 + 4 * n))
-            batches.load(con, batch, f"r{n}", run_row(batch))
+            batches.load(con, store, batch, f"r{n}", run_row(batch))
         rows = con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone()
         assert live_files(con, "articles") >= 8
         maintenance.compact(con)
@@ -181,14 +187,13 @@ def test_a_load_that_began_before_another_writers_compaction_runs_again_and_sees
     again (`db.committed`). The files compaction replaced stay on disk (maintenance.REMOVE_AFTER)
     for the transactions still reading them."""
     from flows import batches
-    from tests.test_warehouse import make_batch, run_row
+    from tests.test_warehouse import loading, make_batch, run_row
     from warehouse import maintenance
 
-    with contextlib.closing(db.connect(tmp_path / "w")) as con, \
-            contextlib.closing(db.connect(tmp_path / "w")) as other:
+    with loading(tmp_path / "w") as (con, store), contextlib.closing(db.connect(tmp_path / "w")) as other:
         for n in range(4):
             batch = make_batch(tmp_path / "batches", f"r{n}-caobang", indices=range(3 + 4 * n, 7 + 4 * n))
-            batches.load(con, batch, f"r{n}", run_row(batch))
+            batches.load(con, store, batch, f"r{n}", run_row(batch))
         on_disk = parquet_files(tmp_path / "w")
         seen = []
 

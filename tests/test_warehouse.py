@@ -12,6 +12,8 @@ from mirror import corpus
 from mirror.families import layout_for, listed_url
 from spiders.portals import PORTALS
 from warehouse import db
+from warehouse.dedupe_store import DedupeStore
+from warehouse.location import locate
 
 
 def make_batch(root, name, portal="caobang", indices=range(3, 9), manifest=True):
@@ -39,6 +41,15 @@ def make_batch(root, name, portal="caobang", indices=range(3, 9), manifest=True)
     return staging.Batch(path)
 
 
+@contextlib.contextmanager
+def loading(path):
+    """A writer's connection to the warehouse at `path`, and this machine's de-duplication index
+    of it, as a load has them."""
+    loc = locate(path)
+    with contextlib.closing(db.connect(loc)) as con, DedupeStore.opened(loc.staging) as store:
+        yield con, store
+
+
 def counts(con):
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("articles", "article_urls", "rejects", "loaded_batches")}
@@ -58,11 +69,11 @@ def test_migrations_are_recorded_and_idempotent(tmp_path):
 
 def test_a_batch_loaded_twice_adds_nothing(tmp_path):
     batch = make_batch(tmp_path / "batches", "r1-caobang")
-    with contextlib.closing(db.connect(tmp_path / "w")) as con:
-        first = batches.load(con, batch, "r1", run_row(batch))
+    with loading(tmp_path / "w") as (con, store):
+        first = batches.load(con, store, batch, "r1", run_row(batch))
         after_first = counts(con)
         (batch.path / staging.LOADED).unlink()  # as if the process died between commit and marker
-        second = batches.load(con, batch, "r2", run_row(batch))
+        second = batches.load(con, store, batch, "r2", run_row(batch))
         assert counts(con) == after_first
     assert first.new == 6 and first.rejected == 1 and not second.loaded
     assert after_first == {"articles": 6, "article_urls": 6, "rejects": 1, "loaded_batches": 1}
@@ -74,10 +85,10 @@ def test_the_same_pages_fetched_again_add_nothing(tmp_path):
     first = make_batch(root, "r1-caobang")
     shutil.copytree(first.path, root / "r2-caobang")  # a later crawl that saw the same pages
     again = staging.Batch(root / "r2-caobang")
-    with contextlib.closing(db.connect(tmp_path / "w")) as con:
-        batches.load(con, first, "r1", run_row(first))
+    with loading(tmp_path / "w") as (con, store):
+        batches.load(con, store, first, "r1", run_row(first))
         before = counts(con)
-        result = batches.load(con, again, "r2", run_row(again))
+        result = batches.load(con, store, again, "r2", run_row(again))
         after = counts(con)
     assert result.new == 0 and result.already_known == 6
     assert {k: v for k, v in after.items() if k != "loaded_batches"} == \
@@ -93,9 +104,9 @@ def test_exact_copies_under_another_url_make_no_second_row(tmp_path):
         rec["url_key"] = (rec.get("url_key") or "") + "-repost"
     with gzip.open(b.path / "pages.jsonl.gz", "wt") as f:
         f.writelines(json.dumps(r) + "\n" for r in lines)
-    with contextlib.closing(db.connect(tmp_path / "w")) as con:
-        batches.load(con, a, "r1", run_row(a))
-        r = batches.load(con, b, "r2", run_row(b))
+    with loading(tmp_path / "w") as (con, store):
+        batches.load(con, store, a, "r1", run_row(a))
+        r = batches.load(con, store, b, "r2", run_row(b))
         assert r.new == 0 and r.duplicates == 3
         assert counts(con)["articles"] == 3 and counts(con)["article_urls"] == 6
 
@@ -109,10 +120,10 @@ def test_only_complete_batches_are_pending(tmp_path):
 
 def test_a_failed_transaction_leaves_nothing(tmp_path):
     batch = make_batch(tmp_path / "batches", "r1-caobang")
-    with contextlib.closing(db.connect(tmp_path / "w")) as con:
+    with loading(tmp_path / "w") as (con, store):
         bad = run_row(batch) | {"no_such_column": 1}
         try:
-            batches.load(con, batch, "r1", bad)
+            batches.load(con, store, batch, "r1", bad)
         except duckdb.Error:
             pass
         assert counts(con) == {"articles": 0, "article_urls": 0, "rejects": 0, "loaded_batches": 0}
@@ -143,3 +154,67 @@ def test_a_version_1_warehouse_upgrades_in_place(tmp_path):
         for view in views:
             con.execute(f"SELECT * FROM {view}").fetchall()
         assert con.execute("SELECT article_id, imported_from FROM stories").fetchall() == [("a1", None)]
+
+
+def reposted(root, name, like):
+    """A batch with the pages of `like` under other URLs (exact copies of its articles)."""
+    import shutil
+    shutil.copytree(like.path, root / name)
+    lines = [json.loads(x) for x in gzip.open(root / name / "pages.jsonl.gz", "rt")]
+    with gzip.open(root / name / "pages.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps(r | {"url_key": (r.get("url_key") or "") + "-repost"}) + "\n" for r in lines)
+    (root / name / staging.LOADED).unlink(missing_ok=True)
+    return staging.Batch(root / name)
+
+
+def test_each_machines_index_catches_up_with_what_the_others_loaded(tmp_path):
+    """Two machines load one lake, each with its own index: the second finds the first's
+    articles (here, exact copies of them) though its index never saw them being loaded."""
+    root = tmp_path / "batches"
+    first = make_batch(root, "r1-caobang")
+    copies = reposted(root, "r2-caobang", first)
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
+        with DedupeStore.opened(tmp_path / "machine-a") as a:
+            batches.load(con, a, first, "r1", run_row(first))
+        with DedupeStore.opened(tmp_path / "machine-b") as b:
+            result = batches.load(con, b, copies, "r2", run_row(copies))
+            ids = [aid for (aid,) in con.execute("SELECT article_id FROM articles").fetchall()]
+            assert b.known(ids) == set(ids) and b.mark == 2
+    assert result.new == 0 and result.duplicates == 6
+
+
+def test_an_index_write_cut_off_after_the_commit_is_made_good_by_the_next_load(tmp_path, monkeypatch):
+    """The process dies between the warehouse's commit and the index's: the next load reads the
+    committed articles back into the index (by their load number) and judges against them."""
+    root = tmp_path / "batches"
+    first = make_batch(root, "r1-caobang")
+    copies = reposted(root, "r2-caobang", first)
+
+    def cut_off(self, mark, cap):
+        raise KeyboardInterrupt
+
+    with loading(tmp_path / "w") as (con, store):
+        with monkeypatch.context() as m:
+            m.setattr(DedupeStore, "commit", cut_off)
+            try:
+                batches.load(con, store, first, "r1", run_row(first))
+            except KeyboardInterrupt:
+                pass
+        assert counts(con)["articles"] == 6 and store.mark == 0  # committed; the index is behind
+        result = batches.load(con, store, copies, "r2", run_row(copies))
+        assert store.mark == 2
+    assert result.duplicates == 6 and result.new == 0
+
+
+def test_a_failed_load_leaves_nothing_in_the_index_and_a_retry_stores_it(tmp_path):
+    from flows.dedupe import article_id
+    batch = make_batch(tmp_path / "batches", "r1-caobang")
+    ids = [article_id(r["url_key"]) for r in batch.records() if r["kind"] == "page"]
+    with loading(tmp_path / "w") as (con, store):
+        try:
+            batches.load(con, store, batch, "r1", run_row(batch) | {"no_such_column": 1})
+        except duckdb.Error:
+            pass
+        assert store.known(ids) == set() and store.mark == 0
+        result = batches.load(con, store, batch, "r1", run_row(batch))
+        assert result.new == 6 and store.known(ids) == set(ids) and store.mark == 1

@@ -19,6 +19,7 @@ from flows.ingest import ingest, run_flow
 from spiders import crawl
 from spiders.portals import get as get_portal
 from tests.conftest import REPO, run_cli
+from tests.test_warehouse import loading
 from warehouse import db
 from warehouse.analyst import open_readonly, shell_argv
 
@@ -83,9 +84,10 @@ LOADER = textwrap.dedent("""
         time.sleep(600)
     loader.record_run = record_run_then_stall
 
-    con = db.connect(sys.argv[1])
-    batch = staging.pending(Path(sys.argv[2]))[0]
-    batches.load(con, batch, "r1", dict(run_id="r1", portal=batch.manifest["portal"], flow="ingest"))
+    from tests.test_warehouse import loading
+    with loading(sys.argv[1]) as (con, store):
+        batch = staging.pending(Path(sys.argv[2]))[0]
+        batches.load(con, store, batch, "r1", dict(run_id="r1", portal=batch.manifest["portal"], flow="ingest"))
 """)
 
 
@@ -106,19 +108,19 @@ def test_a_loader_killed_mid_transaction_leaves_no_partial_batch_and_the_rerun_l
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
 
-    with contextlib.closing(db.connect(db_file)) as con:
+    with loading(db_file) as (con, store):
         for table in ("articles", "article_urls", "rejects", "crawl_runs", "loaded_batches"):
             assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
         assert staging.pending(batch.path.parent) == [batch]
-        result = batches.load(con, batch, "r2", dict(run_id="r2", portal="hatinh", flow="ingest"))
+        result = batches.load(con, store, batch, "r2", dict(run_id="r2", portal="hatinh", flow="ingest"))
         stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert result.loaded and stored == result.new > 0
     assert not staging.pending(batch.path.parent)
 
     fresh = tmp_path / "fresh" / "w"
     shutil.copytree(batch.path, staging.batches_root(fresh) / batch.batch_id, ignore=shutil.ignore_patterns("LOADED"))
-    with contextlib.closing(db.connect(fresh)) as con:
-        batches.load(con, staging.Batch(staging.batches_root(fresh) / batch.batch_id), "r2",
+    with loading(fresh) as (con, store):
+        batches.load(con, store, staging.Batch(staging.batches_root(fresh) / batch.batch_id), "r2",
                      dict(run_id="r2", portal="hatinh", flow="ingest"))
     assert article_ids(fresh) == article_ids(db_file)
 

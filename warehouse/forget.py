@@ -31,14 +31,15 @@ def articles_of(con, portals: list[str]) -> None:
             duplicate_of = CASE WHEN a.article_id = r.new_root THEN NULL ELSE r.new_root END,
             similarity = CASE WHEN a.article_id = r.new_root THEN NULL ELSE a.similarity END
         FROM _reroot r WHERE a.duplicate_of = r.old_root""")
-    for table in ("article_removals", "article_signatures", "article_bands", "passage_fingerprints"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _gone)")
+    con.execute("DELETE FROM article_removals WHERE article_id IN (SELECT article_id FROM _gone)")
     con.execute("DELETE FROM article_overlaps WHERE article_id IN (SELECT article_id FROM _gone) "
                 "OR other_article_id IN (SELECT article_id FROM _gone)")
     imported = "SELECT run_id FROM crawl_runs WHERE flow = 'import'"
     con.execute(f"DELETE FROM article_urls WHERE portal IN (SELECT unnest(?)) AND run_id NOT IN ({imported})", [portals])
     con.execute(f"DELETE FROM rejects WHERE portal IN (SELECT unnest(?)) AND run_id NOT IN ({imported})", [portals])
     con.execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM _gone)")
+    # Every machine's de-duplication index holds the articles gone: each builds its own again.
+    con.execute("UPDATE load_serial SET generation = CAST(uuid() AS VARCHAR)")
 
 
 def crawled_articles(con, portals: list[str]) -> int:

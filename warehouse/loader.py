@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from warehouse.db import registered, take_turn
+from warehouse.db import registered
 
 ARTICLES = pa.schema([
     ("article_id", pa.string()), ("portal", pa.string()), ("province", pa.string()),
@@ -18,6 +18,7 @@ ARTICLES = pa.schema([
     ("extraction", pa.string()), ("content_hash", pa.string()), ("duplicate_of", pa.string()),
     ("similarity", pa.float64()), ("first_seen_at", pa.timestamp("us", tz="UTC")),
     ("run_id", pa.string()), ("batch_id", pa.string()), ("imported_from", pa.string()),
+    ("changed_in", pa.int64()),
 ])
 ARTICLE_URLS = pa.schema([
     ("url_key", pa.string()), ("url", pa.string()), ("article_id", pa.string()),
@@ -32,16 +33,12 @@ REJECTS = pa.schema([
 ARTICLE_REMOVALS = pa.schema([
     ("article_id", pa.string()), ("position", pa.int32()), ("rule", pa.string()), ("removed_text", pa.string()),
 ])
-ARTICLE_SIGNATURES = pa.schema([("article_id", pa.string()), ("minhash", pa.binary()), ("passages", pa.int32())])
-ARTICLE_BANDS = pa.schema([("band_key", pa.int64()), ("article_id", pa.string())])
-PASSAGE_FINGERPRINTS = pa.schema([("fingerprint", pa.int64()), ("article_id", pa.string())])
 ARTICLE_OVERLAPS = pa.schema([
     ("article_id", pa.string()), ("other_article_id", pa.string()), ("shared_passages", pa.int32()),
     ("overlap", pa.float64()),
 ])
 TABLES = {"articles": ARTICLES, "article_urls": ARTICLE_URLS, "rejects": REJECTS,
-          "article_removals": ARTICLE_REMOVALS, "article_signatures": ARTICLE_SIGNATURES,
-          "article_bands": ARTICLE_BANDS, "passage_fingerprints": PASSAGE_FINGERPRINTS, "article_overlaps": ARTICLE_OVERLAPS}
+          "article_removals": ARTICLE_REMOVALS, "article_overlaps": ARTICLE_OVERLAPS}
 
 
 def is_loaded(con, batch_id: str) -> bool:
@@ -49,24 +46,27 @@ def is_loaded(con, batch_id: str) -> bool:
 
 
 def finish_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int, crawl_run: dict) -> None:
-    """Record the batch's run and mark it loaded, inside the caller's transaction (which then
-    conflicts with any other load committing at the same moment: `warehouse.db.committed`)."""
-    take_turn(con)
+    """Record the batch's run and mark it loaded, inside the caller's transaction (a load's, which
+    has taken its turn: `flows.batches.committed_load`)."""
     record_run(con, crawl_run)
     con.execute("INSERT INTO loaded_batches VALUES (?, ?, ?, now(), ?)", [batch_id, run_id, portal, pages])
 
 
-def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, float]] = ()) -> None:
-    """Append prepared rows from Arrow tables, inside the caller's transaction. `reroots`:
-    (old original, new original, similarity) where a newly loaded article is older than the
-    original of its near-duplicate group."""
+def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, float]], load_no: int) -> None:
+    """Append prepared rows from Arrow tables, inside the caller's transaction, that of load
+    `load_no`, whose number marks the articles it adds or re-points (`changed_in`: each machine's
+    de-duplication index reads them back by it). `reroots`: (old original, new original,
+    similarity) where a newly loaded article is older than the original of its near-duplicate
+    group."""
     for old, new, similarity in reroots:
         # The group's ids first, then an update by id: with the OR in its own WHERE, an UPDATE
         # on a DuckLake reads every column of every row (0.6 s at 100,000 articles, not 0.05).
         group = [aid for (aid,) in con.execute("SELECT article_id FROM articles WHERE article_id = ? OR duplicate_of = ?",
                                                [old, old]).fetchall()]
-        con.execute("UPDATE articles SET duplicate_of = ?, similarity = coalesce(similarity, ?) "
-                    "WHERE article_id IN (SELECT unnest(?))", [new, similarity, group])
+        con.execute("UPDATE articles SET duplicate_of = ?, similarity = coalesce(similarity, ?), changed_in = ? "
+                    "WHERE article_id IN (SELECT unnest(?))", [new, similarity, load_no, group])
+    for row in rows.get("articles", ()):
+        row["changed_in"] = load_no
     for table, schema in TABLES.items():
         if rows.get(table):
             with registered(con, "_staged", pa.Table.from_pylist(rows[table], schema=schema)):
