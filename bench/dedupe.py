@@ -83,7 +83,7 @@ def store(con, index_store: DedupeStore, items: Iterable) -> None:
                                              extraction="selectors", content_hash=content_hash(art.lead, art.body),
                                              first_seen_at=now, run_id="bench", batch_id="bench"))
             con.execute("BEGIN")
-            loader.insert_rows(con, rows, [], 0)
+            loader.insert_rows(con, rows, 0)
             con.execute("COMMIT")
             index_store.write(pool.map(_entry, chunk, chunksize=250), cap=DEFAULTS.passage_max_articles)
     index_store.write([], mark=loads)  # as if a load had brought them: nothing to catch up
@@ -111,7 +111,8 @@ def per_article_cost(con, index_store: DedupeStore, new_items) -> float:
     t0 = time.perf_counter()
     load_no = catch_up(con, index_store) + 1
     reroots = dedupe_chunk(index_store, chunk, rows, result, "bench", "bench", datetime.now(timezone.utc))
-    loader.insert_rows(con, rows, reroots, load_no)
+    loader.insert_rows(con, rows, load_no)
+    loader.reroot(con, reroots, load_no)
     index_store.commit(index_store.mark, cap=DEFAULTS.passage_max_articles)  # its mark as it was
     seconds = time.perf_counter() - t0
     con.execute("ROLLBACK")

@@ -44,7 +44,7 @@ def arrow_load(db_file: Path, rows: list[dict]) -> float:
     with contextlib.closing(db.connect(db_file)) as con:
         t0 = time.perf_counter()
         con.execute("BEGIN")
-        loader.insert_rows(con, {"articles": rows})
+        loader.insert_rows(con, {"articles": rows}, 0)
         con.execute("COMMIT")
         return time.perf_counter() - t0
 

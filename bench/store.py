@@ -82,7 +82,8 @@ def small_loads(warehouse: Path, items: list, size: int) -> float:
                 rows, result = {t: [] for t in loader.TABLES}, BatchResult(batch_id, portal)
                 reroots = dedupe_chunk(index_store, cleaned(chunk), rows, result, "bench", batch_id,
                                        datetime.now(timezone.utc))
-                loader.insert_rows(con, rows, reroots, load_no)
+                loader.insert_rows(con, rows, load_no)
+                loader.reroot(con, reroots, load_no)
                 loader.finish_batch(con, batch_id=batch_id, run_id="bench", portal=portal, pages=size,
                                     crawl_run=dict(run_id="bench", portal=portal, flow="ingest", status="loaded",
                                                    pages_fetched=size, articles_new=result.new))

@@ -114,6 +114,7 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
     fields = []  # (title?, date?, author?, body length) of each new article, for `coverage`
     # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
     records = batch.records()
+    reroots = []
     while chunk := list(itertools.islice(records, CHUNK_PAGES)):
         cleaned = []
         for rec in chunk:
@@ -133,11 +134,12 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
             cleaned.append((rec["url_key"], art, content_hash(art.lead, art.body)))
-        reroots = dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now)
+        reroots += dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now)
         fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
                       for a in rows["articles"])
-        loader.insert_rows(con, rows, reroots, load_no)
+        loader.insert_rows(con, rows, load_no)
         rows = _empty_rows()
+    loader.reroot(con, reroots, load_no)  # once: the chunks judge through the index, not these rows
     result.coverage = coverage(fields)
     return result
 

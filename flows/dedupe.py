@@ -126,8 +126,9 @@ def shingle_hashes(folded: list[str], n: int) -> list[int]:
     32 bits, like datasketch's default (sha1, truncated), at a fraction of its cost; stored
     signatures depend on it (`NearDuplicateIndex.scheme`)."""
     data = " ".join(folded).encode()
-    starts = [0] + [m.end() for m in re.finditer(rb" ", data)]
-    ends = [i - 1 for i in starts[n:]] + [len(data)]
+    spaces = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 32)
+    starts = [0, *(spaces + 1).tolist()]
+    ends = [*spaces[n - 1:].tolist(), len(data)]  # the space before word i + n, or the end
     return list({zlib.crc32(data[a:b]) for a, b in zip(starts, ends)})
 
 

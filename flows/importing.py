@@ -255,7 +255,8 @@ def _load_chunk(con, store: DedupeStore, path: Path, chunk, default_source: str,
         logged = lookups.lookup(con, "rejects", "url_key", [r["url_key"] for r in rejects], column_out="url_key")
         chunk_rows = {**{t: [] for t in loader.TABLES}, "rejects": [r for r in rejects if r["url_key"] not in logged]}
         reroots = dedupe_chunk(store, fresh, chunk_rows, tally, result.run_id, batch_id, now, imported_from=sources)
-        loader.insert_rows(con, chunk_rows, reroots, load_no)
+        loader.insert_rows(con, chunk_rows, load_no)
+        loader.reroot(con, reroots, load_no)
         return tally
 
     tally = committed_load(con, store, work)

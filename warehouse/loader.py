@@ -52,25 +52,47 @@ def finish_batch(con, *, batch_id: str, run_id: str, portal: str, pages: int, cr
     con.execute("INSERT INTO loaded_batches VALUES (?, ?, ?, now(), ?)", [batch_id, run_id, portal, pages])
 
 
-def insert_rows(con, rows: dict[str, list[dict]], reroots: list[tuple[str, str, float]], load_no: int) -> None:
+def insert_rows(con, rows: dict[str, list[dict]], load_no: int) -> None:
     """Append prepared rows from Arrow tables, inside the caller's transaction, that of load
-    `load_no`, whose number marks the articles it adds or re-points (`changed_in`: each machine's
-    de-duplication index reads them back by it). `reroots`: (old original, new original,
-    similarity) where a newly loaded article is older than the original of its near-duplicate
-    group."""
-    for old, new, similarity in reroots:
-        # The group's ids first, then an update by id: with the OR in its own WHERE, an UPDATE
-        # on a DuckLake reads every column of every row (0.6 s at 100,000 articles, not 0.05).
-        group = [aid for (aid,) in con.execute("SELECT article_id FROM articles WHERE article_id = ? OR duplicate_of = ?",
-                                               [old, old]).fetchall()]
-        con.execute("UPDATE articles SET duplicate_of = ?, similarity = coalesce(similarity, ?), changed_in = ? "
-                    "WHERE article_id IN (SELECT unnest(?))", [new, similarity, load_no, group])
+    `load_no`, whose number marks the articles it adds (`changed_in`: each machine's
+    de-duplication index reads them back by it)."""
     for row in rows.get("articles", ()):
         row["changed_in"] = load_no
     for table, schema in TABLES.items():
         if rows.get(table):
             with registered(con, "_staged", pa.Table.from_pylist(rows[table], schema=schema)):
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+
+
+def reroot(con, reroots: list[tuple[str, str, float]], load_no: int) -> None:
+    """Inside load `load_no`'s transaction, after its rows are in: (old original, new original,
+    similarity) where a newly loaded article is older than the original of its near-duplicate
+    group. Points every stored member of those groups at its new original, in one UPDATE (on a
+    DuckLake each UPDATE scans the table, and a backfill's batch re-roots hundreds of groups):
+    the members first, one query for all groups, then the final original of each, in the order
+    of `reroots` (a group re-rooted twice ends at the second)."""
+    if not reroots:
+        return
+    olds = pa.table({"article_id": pa.array(list(dict.fromkeys(old for old, _, _ in reroots)), pa.string())})
+    with registered(con, "_olds", olds):
+        # An update by id, its ids found first: with the OR in its own WHERE, an UPDATE on a
+        # DuckLake reads every column of every row (0.6 s at 100,000 articles, not 0.05).
+        root = dict(con.execute("SELECT article_id, coalesce(duplicate_of, article_id) FROM articles "
+                                "WHERE article_id IN (SELECT article_id FROM _olds) "
+                                "OR duplicate_of IN (SELECT article_id FROM _olds)").fetchall())
+    similarity: dict[str, float] = {}
+    for old, new, sim in reroots:
+        for aid, r in root.items():
+            if r == old:
+                root[aid] = new
+                similarity.setdefault(aid, sim)  # kept where the member had one (coalesce below)
+    moved = pa.table({"article_id": pa.array(list(root), pa.string()),
+                      "duplicate_of": pa.array(list(root.values()), pa.string()),
+                      "similarity": pa.array([similarity.get(a) for a in root], pa.float64())})
+    with registered(con, "_moved", moved):
+        con.execute("UPDATE articles SET duplicate_of = m.duplicate_of, "
+                    "similarity = coalesce(articles.similarity, m.similarity), changed_in = ? "
+                    "FROM _moved m WHERE articles.article_id = m.article_id", [load_no])
 
 
 def record_run(con, crawl_run: dict) -> None:

@@ -14,6 +14,7 @@ from functools import lru_cache
 import trafilatura
 from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from flows.cleaning import rules
 from flows.cleaning.decode import Unusable
@@ -27,6 +28,18 @@ _IS_BLOCK = " or ".join(f"self::{t}" for t in BLOCKS)
 # Leaf blocks: blocks with no block inside. Their text, in document order, is the article's lines.
 LEAF_BLOCKS = etree.XPath(f".//*[{_IS_BLOCK}][not(.//*[{_IS_BLOCK}])]")
 _ATTR = re.compile(r"::attr\(([\w-]+)\)$")
+
+
+@lru_cache(maxsize=1024)
+def _compiled(css: str) -> etree.XPath:
+    # parsel translates a CSS selector once but compiles its XPath anew at every call: a fifth
+    # of the cleaning's time, for the same few dozen selectors on every page.
+    return etree.XPath(HTMLTranslator().css_to_xpath(css))
+
+
+def select(node, css: str) -> list:
+    """The elements under (and including) an lxml element that match a CSS selector."""
+    return _compiled(css)(node)
 
 
 def text_of(el) -> str:
@@ -47,10 +60,10 @@ def select_text(page: Selector, selector: str | None) -> str | None:
     if not selector:
         return None
     css, attr = _split(selector)
-    found = page.css(css)
+    found = select(page.root, css)
     if not found:
         return None
-    value = found[0].root.get(attr) if attr else text_of(found[0].root)
+    value = found[0].get(attr) if attr else text_of(found[0])
     return value.strip() if value and value.strip() else None
 
 
@@ -91,19 +104,19 @@ def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tupl
             noise_lines: tuple = (), page_date=None) -> tuple[Cleaned, str]:
     """Returns the cleaned article and how it was extracted: 'selectors' or 'fallback'."""
     page = parse(html)
-    found = page.css(selectors.region) if selectors else None
+    found = select(page.root, selectors.region) if selectors else None
     if not found:
         return _fallback(html, page, noise_lines, page_date), "fallback"
-    region = found[0].root
+    region = found[0]
     captions = []
-    for sel in found[0].css(selectors.captions):
-        text = text_of(sel.root)
+    for el in select(region, selectors.captions):
+        text = text_of(el)
         if text:
             captions.append(text)
-        _detach(sel.root)
+        _detach(el)
     for css in selectors.drop + rules.DROP_ELEMENTS:
-        for sel in found[0].css(css):
-            _detach(sel.root)
+        for el in select(region, css):
+            _detach(el)
     cleaned = clean_lines(
         region_lines(region),
         title=select_text(page, selectors.title),
@@ -124,7 +137,7 @@ def _fallback(html: str, page: Selector, noise_lines: tuple, page_date) -> Clean
                                       include_tables=False, favor_precision=True)
     if doc is None or not (doc.text or "").strip():
         raise Unusable("no_article", "neither the portal's selectors nor generic extraction found an article")
-    captions = [text_of(s.root) for s in page.css("figcaption")]
+    captions = [text_of(el) for el in select(page.root, "figcaption")]
     cleaned = clean_lines(doc.text.split("\n"), title=doc.title, published_at=parse_vn_datetime(doc.date),
                           captions=[c for c in captions if c], noise_lines=noise_lines, page_date=page_date)
     return require_article(cleaned, "no_article",

@@ -59,15 +59,19 @@ def require_article(c: Cleaned, reason: str, detail: str) -> Cleaned:
     return c
 
 
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+")
+
+
 def normalize_line(line: str) -> str:
     """NFC, no-break and zero-width spaces folded, single spaces, no edge spaces."""
     line = unicodedata.normalize("NFC", line).replace("\u200b", "").replace("\ufeff", "")
-    return re.sub(r"\s+", " ", line).strip()
+    return _SPACES.sub(" ", line).strip()
 
 
 def fold(text: str) -> str:
     """A comparison key for repeated text: case, punctuation and spacing folded."""
-    return re.sub(r"\W+", " ", text.casefold()).strip()
+    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def is_byline(line: str) -> bool:
