@@ -85,14 +85,18 @@ def store(con, index_store: DedupeStore, items: Iterable) -> None:
             con.execute("BEGIN")
             loader.insert_rows(con, rows, 0)
             con.execute("COMMIT")
-            index_store.write(pool.map(_entry, chunk, chunksize=250), cap=DEFAULTS.passage_max_articles)
+            parts = [chunk[k:k + 250] for k in range(0, len(chunk), 250)]
+            index_store.write([e for part in pool.map(_entries, parts) for e in part],
+                              cap=DEFAULTS.passage_max_articles)
     index_store.write([], mark=loads)  # as if a load had brought them: nothing to catch up
 
 
-def _entry(item):
-    aid, published, text = item
-    art = _article(aid, published, text)
-    return describe(NearDuplicateIndex(), aid, content_hash(art.lead, art.body), published, aid, text)
+def _entries(items):
+    rows = []
+    for aid, published, text in items:
+        art = _article(aid, published, text)
+        rows.append((aid, content_hash(art.lead, art.body), published, None, art.lead, art.body))
+    return describe(NearDuplicateIndex(), rows)
 
 
 def cleaned(new_items) -> list:
@@ -244,10 +248,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     found, position = set(), {}
     for k, ((aid, published, _), f) in enumerate(zip(sample, folded)):
-        mh, fps, shingle_set = index.signature(f), index.fingerprints(f), index.shingle_set(f)
-        for other, _ in index.matches(mh, index.shared_passages(fps), shingle_set):
+        signature, fps, shingle_set = index.features(f)
+        for other, _ in index.matches(signature, index.shared_passages(fps), shingle_set):
             found.add((position[other], k))
-        index.add(aid, mh, fps, published, Verdict(), shingle_set)
+        index.add(aid, signature, fps, published, Verdict(), shingle_set)
         position[aid] = k
     t_lsh = time.perf_counter() - t0
     n = len(sample)

@@ -65,22 +65,22 @@ def catch_up(con, store: DedupeStore) -> int:
         store.reset(generation, index.scheme)
     for rows in lookups.changed_since(con, store.mark):
         held = store.known([r[0] for r in rows])
-        entries = [describe(index, aid, digest, published, duplicate_of or aid, f"{lead or ''}\n{body}")
-                   for aid, digest, published, duplicate_of, lead, body in rows if aid not in held]
-        store.write(entries, roots={r[0]: r[3] or r[0] for r in rows if r[0] in held},
+        store.write(describe(index, [r for r in rows if r[0] not in held]),
+                    roots={r[0]: r[3] or r[0] for r in rows if r[0] in held},
                     cap=index.settings.passage_max_articles)
     store.write([], mark=loads)
     return loads
 
 
-def describe(index: NearDuplicateIndex, aid: str, digest: str, published, root: str, text: str) -> Entry:
-    """A stored article as the de-duplication index keeps it, from its text."""
-    mh, fps, shingles = index.features(sentences(text))
-    return entry(index, aid, digest, published, root, mh.hashvalues, fps, shingles)
+def describe(index: NearDuplicateIndex, rows: list[tuple]) -> list[Entry]:
+    """Stored articles as the de-duplication index keeps them, from (article_id, content_hash,
+    published_at, duplicate_of, lead, body)."""
+    features = index.features_of([sentences(f"{lead or ''}\n{body}") for *_, lead, body in rows])
+    return [entry(index, aid, digest, published, duplicate_of or aid, *f)
+            for (aid, digest, published, duplicate_of, _, _), f in zip(rows, features)]
 
 
-def entry(index: NearDuplicateIndex, aid: str, digest: str, published, root: str, hashvalues, fps, shingles) -> Entry:
-    signature = hashvalues.astype(np.uint32)
+def entry(index: NearDuplicateIndex, aid: str, digest: str, published, root: str, signature, fps, shingles) -> Entry:
     return Entry(aid, digest, published, root, signature, index.band_keys(signature[None, :])[0], fps, shingles)
 
 
@@ -157,14 +157,15 @@ def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]],
     # Earliest first, so that within a chunk the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
     index = NearDuplicateIndex()
-    features = {key: index.features(sentences(f"{art.lead or ''}\n{art.body}")) for key, art, digest in cleaned
-                if digest not in originals}
+    fresh = [(key, art) for key, art, digest in cleaned if digest not in originals]
+    features = dict(zip((key for key, _ in fresh),
+                        index.features_of([sentences(f"{art.lead or ''}\n{art.body}") for _, art in fresh])))
     if features:
         # The stored articles this chunk can meet, then the 5-gram sets of the few it compares.
-        index.insert_stored(*store.candidates(index.band_keys(np.stack([f[0].hashvalues for f in features.values()])),
+        index.insert_stored(*store.candidates(index.band_keys(np.stack([f[0] for f in features.values()])),
                                               set().union(*(f[1] for f in features.values())),
                                               index.settings.passage_max_articles))
-        index.set_texts(store.shingle_sets(set().union(*(index.to_compare(mh, fps) for mh, fps, _ in features.values()))))
+        index.set_texts(store.shingle_sets(set().union(*(index.to_compare(sig, fps) for sig, fps, _ in features.values()))))
     reroots: list[tuple[str, str, float]] = []
     by_id: dict[str, dict] = {}
     for key, art, digest in cleaned:
@@ -178,8 +179,8 @@ def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]],
             result.new += 1
             result.fallback += art.extraction == "fallback"
             published = datetime.fromisoformat(art.published_at) if art.published_at else None
-            mh, fps, shingles = features[key]
-            verdict = index.judge(mh, fps, published, shingles)
+            signature, fps, shingles = features[key]
+            verdict = index.judge(signature, fps, published, shingles)
             if verdict.reroot:
                 reroots.append((verdict.reroot, aid, verdict.similarity))
                 store.reroot(verdict.reroot, aid)
@@ -187,8 +188,8 @@ def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]],
                     if verdict.reroot in (row["article_id"], row["duplicate_of"]):
                         row["duplicate_of"], row["similarity"] = aid, row["similarity"] or verdict.similarity
             result.near_duplicates += verdict.duplicate_of is not None
-            index.add(aid, mh, fps, published, verdict, shingles)
-            store.add(entry(index, aid, digest, published, verdict.duplicate_of or aid, mh.hashvalues, fps, shingles))
+            index.add(aid, signature, fps, published, verdict, shingles)
+            store.add(entry(index, aid, digest, published, verdict.duplicate_of or aid, signature, fps, shingles))
             row = dict(
                 article_id=aid, portal=art.portal, province=art.province, province_current=art.province_current,
                 url=url, title=art.title, published_at=published,

@@ -29,7 +29,6 @@ articles that share a band key or a passage with the chunk (`flows.batches`), in
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
@@ -39,11 +38,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from rensa import RMinHash
 
 TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
-# The hashing scheme of stored signatures: rebuilding a MinHash from them must name it.
-MINHASH_SCHEME = "affine32"
+# MinHash signatures are rensa's RMinHash of the texts' 5-gram hashes, under this seed.
+MINHASH_SEED = 42
 
 
 @dataclass(frozen=True)
@@ -57,10 +56,13 @@ class DedupeSettings:
     # containment: such a pair needs an exact Jaccard of near_duplicate_jaccard instead.
     containment_min_shingles: int = 30
     near_duplicate_jaccard: float = 0.5
-    # The LSH bands are laid out for this estimated Jaccard (32 bands of 4): lower, the false
-    # candidates of Vietnamese news, whose unrelated articles share stock phrases (seeds: 0.02),
-    # grow with the warehouse; partial copies below it are found by their shared passages.
-    candidate_jaccard: float = 0.4
+    # LSH: 32 bands of 4 signature values, the layout that weighs false candidates and missed
+    # ones alike for a Jaccard of 0.4: a pair at 0.5 shares a band with probability 0.87, at 0.4
+    # with 0.56, at 0.02 (unrelated Vietnamese news sharing stock phrases, as the seeds do) 5e-6.
+    # Laid out for a lower Jaccard, the false candidates would grow with the warehouse; partial
+    # copies below it are found by their shared passages.
+    lsh_bands: int = 32
+    lsh_rows: int = 4
     check_jaccard: float = 0.15          # texts are compared exactly from this estimate up
     shingle_words: int = 5
     num_perm: int = 128
@@ -123,22 +125,12 @@ def sentences(text: str) -> list[str]:
 
 def shingle_hashes(folded: list[str], n: int) -> list[int]:
     """CRC32 of every distinct word n-gram of the folded text, as slices of one encoded buffer.
-    32 bits, like datasketch's default (sha1, truncated), at a fraction of its cost; stored
-    signatures depend on it (`NearDuplicateIndex.scheme`)."""
+    32 bits; the index's signatures and 5-gram sets depend on it (`NearDuplicateIndex.scheme`)."""
     data = " ".join(folded).encode()
     spaces = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 32)
     starts = [0, *(spaces + 1).tolist()]
     ends = [*spaces[n - 1:].tolist(), len(data)]  # the space before word i + n, or the end
     return list({zlib.crc32(data[a:b]) for a, b in zip(starts, ends)})
-
-
-@functools.cache
-def lsh_parameters(threshold: float, num_perm: int) -> tuple[int, int]:
-    """Bands and rows per band for a Jaccard threshold: datasketch's choice, which weighs false
-    positives and false negatives alike (32 bands of 4 at 0.4 and 128: a pair at Jaccard 0.5
-    shares a band with probability 0.87, at 0.4 with 0.56, at 0.02 with 5e-6)."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
 
 
 # Odd 64-bit multiplier of the band keys' polynomial hash (FNV-1's prime).
@@ -148,8 +140,8 @@ _BAND_PRIME = np.uint64(0x100000001B3)
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """LSH band keys of MinHash signatures, (n, num_perm) uint32 -> (n, bands) int64. Two
     signatures share a key when one of their bands (`rows` consecutive values) is equal, as
-    they share a bucket in datasketch's MinHashLSH with the same bands and rows; the band's
-    number is hashed in, so that equal values in different bands do not meet. A rare 64-bit
+    they would share a bucket of an LSH index with the same bands and rows; the band's number
+    is hashed in, so that equal values in different bands do not meet. A rare 64-bit
     collision only adds a candidate, which the signature comparison then turns down. Kept by
     `warehouse.dedupe_store` (`NearDuplicateIndex.scheme`)."""
     values = signatures[:, :bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
@@ -162,6 +154,16 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
 def shingle_set(folded: list[str], n: int) -> np.ndarray:
     """The text's distinct word n-gram hashes, sorted: what containment is computed on."""
     return np.unique(np.array(shingle_hashes(folded, n), dtype=np.uint32))
+
+
+def signatures(shingle_sets: list[np.ndarray], num_perm: int) -> np.ndarray:
+    """MinHash signatures of texts from their `shingle_set`s, (n, num_perm) uint32, in one call
+    to rensa (Rust; about 15 us a text)."""
+    offsets = np.zeros(len(shingle_sets) + 1, dtype=np.uint64)
+    np.cumsum([len(s) for s in shingle_sets], out=offsets[1:])
+    flat = np.concatenate(shingle_sets).astype(np.uint64) if shingle_sets else np.zeros(0, np.uint64)
+    rows = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, num_perm=num_perm, seed=MINHASH_SEED).to_rows()
+    return np.array(rows, dtype=np.uint32).reshape(len(shingle_sets), num_perm)
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -209,35 +211,31 @@ class NearDuplicateIndex:
 
     def __init__(self, settings: DedupeSettings = DEFAULTS):
         self.settings = settings
-        self.bands, self.rows = lsh_parameters(settings.candidate_jaccard, settings.num_perm)
+        self.bands, self.rows = settings.lsh_bands, settings.lsh_rows
         self.buckets: dict[int, list[str]] = {}  # LSH band key -> articles
         self.entries: dict[str, _Entry] = {}
         self.groups: dict[str, list[str]] = {}  # original -> its near-duplicates
         self.passages: dict[int, list[str]] = {}
         self.boilerplate: set[int] = set()  # passages in more articles than passage_max_articles
-        self._permutations = MinHash(num_perm=settings.num_perm, scheme=MINHASH_SCHEME).permutations
 
-    def minhash(self, hashvalues=None) -> MinHash:
-        # Permutations are made once per index: datasketch would draw them anew for each MinHash.
-        return MinHash(num_perm=self.settings.num_perm, scheme=MINHASH_SCHEME, hashfunc=int,
-                       permutations=self._permutations, hashvalues=hashvalues)
-
-    def signature(self, folded: list[str]) -> MinHash:
+    def signature(self, folded: list[str]) -> np.ndarray:
         return self.features(folded)[0]
 
-    def features(self, folded: list[str]) -> tuple[MinHash, set[int], np.ndarray]:
-        """(MinHash signature, passage fingerprints, word 5-gram set) of a folded text, its
-        5-grams hashed once for the signature and the set."""
-        hashes = shingle_hashes(folded, self.settings.shingle_words)
-        m = self.minhash()
-        m.update_batch(hashes)
-        return m, self.fingerprints(folded), np.unique(np.array(hashes, dtype=np.uint32))
+    def features(self, folded: list[str]) -> tuple[np.ndarray, set[int], np.ndarray]:
+        """(MinHash signature, passage fingerprints, word 5-gram set) of a folded text."""
+        return self.features_of([folded])[0]
+
+    def features_of(self, texts: list[list[str]]) -> list[tuple[np.ndarray, set[int], np.ndarray]]:
+        """`features` of several folded texts, their signatures in one call."""
+        sets = [self.shingle_set(folded) for folded in texts]
+        return [(sig, self.fingerprints(folded), shingles)
+                for sig, folded, shingles in zip(signatures(sets, self.settings.num_perm), texts, sets)]
 
     @property
     def scheme(self) -> str:
         """What the stored keys depend on: an index built under another scheme is built again."""
         s = self.settings
-        return (f"{MINHASH_SCHEME}-crc32/{s.num_perm}/{self.bands}x{self.rows}/{s.shingle_words}-grams/"
+        return (f"rensa-{MINHASH_SEED}-crc32/{s.num_perm}/{self.bands}x{self.rows}/{s.shingle_words}-grams/"
                 f"passages-blake2b-{s.passage_min_chars}")
 
     def fingerprints(self, folded: list[str]) -> set[int]:
@@ -249,10 +247,10 @@ class NearDuplicateIndex:
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:
         return band_keys(signatures, self.bands, self.rows)
 
-    def candidates(self, mh: MinHash) -> set[str]:
+    def candidates(self, signature: np.ndarray) -> set[str]:
         """The articles sharing an LSH band with this signature."""
         found = set()
-        for key in self.band_keys(mh.hashvalues[None, :])[0].tolist():
+        for key in self.band_keys(signature[None, :])[0].tolist():
             found.update(self.buckets.get(key, ()))
         return found
 
@@ -290,31 +288,30 @@ class NearDuplicateIndex:
                 shared.update(posting)
         return shared
 
-    def _worth_comparing(self, mh: MinHash, shared: Counter[str]) -> list[str]:
+    def _worth_comparing(self, signature: np.ndarray, shared: Counter[str]) -> list[str]:
         """Candidates whose texts are compared exactly: an estimated Jaccard of `check_jaccard`
         or more, or a passage in common (a short partial copy of a long text scores a low
         Jaccard, and may keep only one passage whole)."""
         out = [aid for aid, n in shared.items() if n >= self.settings.compare_min_passages]
-        for candidate in self.candidates(mh) - set(out):
-            signature = self.entries[candidate].signature
-            if float(np.mean(signature == mh.hashvalues)) >= self.settings.check_jaccard:
+        for candidate in self.candidates(signature) - set(out):
+            if float(np.mean(self.entries[candidate].signature == signature)) >= self.settings.check_jaccard:
                 out.append(candidate)
         return out
 
-    def to_compare(self, mh: MinHash, fingerprints: set[int]) -> set[str]:
+    def to_compare(self, signature: np.ndarray, fingerprints: set[int]) -> set[str]:
         """The stored candidates of a new article whose texts `judge` will need."""
-        return {aid for aid in self._worth_comparing(mh, self.shared_passages(fingerprints))
+        return {aid for aid in self._worth_comparing(signature, self.shared_passages(fingerprints))
                 if self.entries[aid].shingles is None}
 
     def set_texts(self, shingles: dict[str, np.ndarray]) -> None:
         for aid, values in shingles.items():
             self.entries[aid].shingles = values
 
-    def matches(self, mh: MinHash, shared: Counter[str], shingles: np.ndarray) -> list[tuple[str, float]]:
+    def matches(self, signature: np.ndarray, shared: Counter[str], shingles: np.ndarray) -> list[tuple[str, float]]:
         """(candidate, containment) of the candidates worth comparing that are near-duplicates
         of this text. `shared`: passages in common with each article (`shared_passages`)."""
         settings, out = self.settings, []
-        for candidate in self._worth_comparing(mh, shared):
+        for candidate in self._worth_comparing(signature, shared):
             other = self.entries[candidate].shingles
             if other is None:
                 raise KeyError(f"no text for candidate {candidate}: give it with set_texts")
@@ -325,12 +322,12 @@ class NearDuplicateIndex:
                 out.append((candidate, c))
         return out
 
-    def judge(self, mh: MinHash, fingerprints: set[int], published: datetime | None,
+    def judge(self, signature: np.ndarray, fingerprints: set[int], published: datetime | None,
               shingles: np.ndarray) -> Verdict:
         verdict = Verdict()
         settings = self.settings
         shared = self.shared_passages(fingerprints)
-        best, best_c = max(self.matches(mh, shared, shingles), key=lambda m: m[1], default=(None, 0.0))
+        best, best_c = max(self.matches(signature, shared, shingles), key=lambda m: m[1], default=(None, 0.0))
         group = None
         if best is not None:
             group = self.root(best)
@@ -348,7 +345,7 @@ class NearDuplicateIndex:
                 verdict.overlaps.append((other, n, round(share, 4)))
         return verdict
 
-    def add(self, aid: str, mh: MinHash, fingerprints: set[int], published: datetime | None,
+    def add(self, aid: str, signature: np.ndarray, fingerprints: set[int], published: datetime | None,
             verdict: Verdict, shingles: np.ndarray) -> None:
         root = verdict.duplicate_of or aid
         if verdict.reroot:  # the group's original and its members now point at this article
@@ -358,8 +355,8 @@ class NearDuplicateIndex:
             self.groups[aid] = members
         elif verdict.duplicate_of:
             self.groups.setdefault(root, []).append(aid)
-        self.entries[aid] = _Entry(mh.hashvalues.astype(np.uint32), published, root, len(fingerprints), shingles)
-        self._into_buckets([aid], mh.hashvalues[None, :])
+        self.entries[aid] = _Entry(signature, published, root, len(fingerprints), shingles)
+        self._into_buckets([aid], signature[None, :])
         for fp in fingerprints - self.boilerplate:
             posting = self.passages.setdefault(fp, [])
             if len(posting) <= self.settings.passage_max_articles:  # past the cap it is boilerplate

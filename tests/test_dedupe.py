@@ -60,32 +60,39 @@ def test_shared_passages_between_different_stories_are_overlaps_not_duplicates()
     assert [o[0] for o in v["b"].overlaps] == ["a"] and v["b"].overlaps[0][1] >= 2
 
 
-def test_articles_share_a_band_key_exactly_when_datasketch_puts_them_in_one_bucket():
-    """The de-duplication index's band keys stand in for datasketch's LSH buckets."""
+def test_articles_share_a_band_key_exactly_when_one_of_their_bands_is_equal():
+    """LSH as the de-duplication index keeps it: a band key stands for one band (`lsh_rows`
+    consecutive signature values) of one band number; signatures meet when a band is equal."""
     import numpy as np
-    from datasketch import MinHashLSH
     rng = np.random.default_rng(7)
     index = NearDuplicateIndex()
-    lsh = MinHashLSH(threshold=DEFAULTS.candidate_jaccard, num_perm=DEFAULTS.num_perm)
-    assert (lsh.b, lsh.r) == (index.bands, index.rows)
     signatures = rng.integers(0, 2**32, size=(300, DEFAULTS.num_perm), dtype=np.uint64).astype(np.uint32)
     for i in range(1, 300, 3):  # every third shares one band (or, past the last band, unused values)
         band = rng.integers(0, index.bands + 1)
         cols = slice(band * index.rows, (band + 1) * index.rows)
         signatures[i, cols] = signatures[i - 1, cols]
-    for i, sig in enumerate(signatures):
-        lsh.insert(str(i), index.minhash(sig), check_duplication=False)
+    bands = signatures[:, :index.bands * index.rows].reshape(300, index.bands, index.rows)
     keys = index.band_keys(signatures)
-    by_key = {}
-    for i, row in enumerate(keys):
-        for k in row:
-            by_key.setdefault(int(k), set()).add(str(i))
+    assert keys.shape == (300, index.bands) and (index.bands, index.rows) == (32, 4)
     shared = 0
-    for i, row in enumerate(keys):
-        via_keys = set().union(*(by_key[int(k)] for k in row))
-        assert via_keys == set(lsh.query(index.minhash(signatures[i]))), i
-        shared += len(via_keys) > 1
-    assert 150 <= shared < 300  # the planted pairs (one of 33 falls past the last band), nothing else
+    for i in range(300):
+        same_band = {j for j in range(300) if j != i and (bands[i] == bands[j]).all(axis=1).any()}
+        same_key = {j for j in range(300) if j != i and set(keys[i].tolist()) & set(keys[j].tolist())}
+        assert same_key == same_band, i
+        shared += bool(same_key)
+    assert 130 <= shared < 300  # the planted pairs (those past the last band share nothing), nothing else
+
+
+def test_a_signature_estimates_jaccard():
+    """rensa's MinHash of two 5-gram sets: the share of equal values estimates their Jaccard."""
+    import numpy as np
+    from flows.dedupe import signatures
+    rng = np.random.default_rng(3)
+    a = np.unique(rng.integers(0, 2**32, 400, dtype=np.uint64).astype(np.uint32))
+    b = np.unique(np.concatenate([a[:300], rng.integers(0, 2**32, 100, dtype=np.uint64).astype(np.uint32)]))
+    jaccard = len(np.intersect1d(a, b)) / len(np.union1d(a, b))
+    sig = signatures([a, b, a], DEFAULTS.num_perm)
+    assert (sig[0] == sig[2]).all() and abs(float(np.mean(sig[0] == sig[1])) - jaccard) < 0.12
 
 
 def _seed(n: str) -> dict:
