@@ -198,7 +198,8 @@ def load_portals(con, root, loads) -> None:
 
 
 @pytest.mark.parametrize("name", ["w", "w.duckdb"], ids=["lake", "file"])
-def test_the_index_kept_up_at_each_load_is_the_one_a_rebuild_makes(tmp_path, name):
+def test_the_index_kept_up_at_each_load_is_the_one_a_rebuild_makes(tmp_path, monkeypatch, name):
+    monkeypatch.setattr(batches, "CHUNK_PAGES", 4)  # batches of several chunks, each indexed in the same transaction
     with contextlib.closing(db.connect(tmp_path / name)) as con:
         load_portals(con, tmp_path / "batches", [("r1", "caobang", range(3, 12)), ("r2", "hatinh", range(3, 12)),
                                                   ("r3", "caobang", range(12, 20)), ("r4", "hatinh", range(12, 14))])

@@ -99,10 +99,10 @@ ADD_AT_ONCE = 1000
 def add(con, articles: list[dict] | None) -> None:
     """Index articles just inserted (rows with `article_id` and the indexed fields), inside the
     caller's transaction: they are searchable with its commit. What `create_fts_index` would
-    have made of them, appended: their `docs` rows after the largest docid, their `terms`, new
-    terms in `dict` after the largest termid, the `df` of the terms they hold, and `stats`.
-    Reads the vocabulary (`dict`) and the docids, never `terms` or `articles` (the rows are
-    given, not looked up by id: that would scan every article)."""
+    have made of them: their `docs` rows after the largest docid and their `terms` appended,
+    `dict` with their new terms after the largest termid and the `df` of the terms they hold,
+    and `stats`. Reads the vocabulary (`dict`) and the docids, never `terms` or `articles` (the
+    rows are given, not looked up by id: that would scan every article)."""
     ix = ".".join(_tables(con))
     for start in range(0, len(articles or ()), ADD_AT_ONCE):
         _add(con, ix, articles[start:start + ADD_AT_ONCE])
@@ -127,11 +127,11 @@ def _add(con, ix: str, articles: list[dict]) -> None:
                     GROUP BY docid, article_id""")
     con.execute("CREATE OR REPLACE TEMP TABLE _new_df AS SELECT term, count(DISTINCT docid) AS df "
                 "FROM _new_terms GROUP BY term")
-    con.execute(f"UPDATE {ix}.dict SET df = dict.df + n.df FROM _new_df n WHERE dict.term = n.term")
-    con.execute(f"""INSERT INTO {ix}.dict (termid, term, df)
-                    SELECT (SELECT coalesce(max(termid) + 1, 0) FROM {ix}.dict) + row_number() OVER (ORDER BY term) - 1,
-                           term, df
-                    FROM _new_df WHERE term NOT IN (SELECT term FROM {ix}.dict)""")
+    _vocabulary(con, ix, f"""SELECT termid, term, d.df + coalesce(n.df, 0) FROM {ix}.dict d LEFT JOIN _new_df n USING (term)
+                             UNION ALL
+                             SELECT (SELECT coalesce(max(termid) + 1, 0) FROM {ix}.dict)
+                                    + row_number() OVER (ORDER BY term) - 1, term, df
+                             FROM _new_df WHERE term NOT IN (SELECT term FROM {ix}.dict)""")
     con.execute(f"""INSERT INTO {ix}.terms (docid, fieldid, termid)
                     SELECT docid, fieldid, termid FROM _new_terms JOIN {ix}.dict USING (term)""")
     _count(con, ix, len(articles), con.execute("SELECT count(*) FROM _new_terms").fetchone()[0])
@@ -149,8 +149,9 @@ def remove(con, article_ids: str) -> None:
                 f"WHERE name IN ({article_ids})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _gone_df AS SELECT termid, count(DISTINCT docid) AS df "
                 f"FROM {ix}.terms WHERE docid IN (SELECT docid FROM _gone_docs) GROUP BY termid")
-    con.execute(f"UPDATE {ix}.dict SET df = dict.df - g.df FROM _gone_df g WHERE dict.termid = g.termid")
-    con.execute(f"DELETE FROM {ix}.dict WHERE df = 0")  # as a rebuild would have them: no term of no document
+    # No term of no document, as a rebuild would have it.
+    _vocabulary(con, ix, f"SELECT termid, term, d.df - coalesce(g.df, 0) FROM {ix}.dict d "
+                         "LEFT JOIN _gone_df g USING (termid) WHERE d.df > coalesce(g.df, 0)")
     con.execute(f"DELETE FROM {ix}.terms WHERE docid IN (SELECT docid FROM _gone_docs)")
     con.execute(f"DELETE FROM {ix}.docs WHERE docid IN (SELECT docid FROM _gone_docs)")
     docs, length = con.execute("SELECT count(*), coalesce(sum(len), 0) FROM _gone_docs").fetchone()
@@ -159,12 +160,30 @@ def remove(con, article_ids: str) -> None:
         con.execute(f"DROP TABLE {t}")
 
 
+# `dict` and `stats` are written whole rather than updated in place. DuckLake 0.3 fails a
+# transaction that deletes (or updates) rows of a file it has already deleted rows of ("Could not
+# remove file ...-delete.parquet", met at 20,000 articles: a batch's chunks are one transaction,
+# and each updated other terms of the same files); written whole, every file of them loses all
+# its rows at once, and the next chunk's rewrite only those of the file the last one wrote.
+def _vocabulary(con, ix: str, query: str) -> None:
+    """`dict` replaced by the rows of `query` (termid, term, df), in the extension's types."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dict AS SELECT t::BIGINT AS termid, w AS term, n::BIGINT AS df "
+                f"FROM ({query}) AS v(t, w, n)")
+    con.execute(f"DELETE FROM {ix}.dict")
+    con.execute(f"INSERT INTO {ix}.dict SELECT * FROM _dict")
+    con.execute("DROP TABLE _dict")
+
+
 def _count(con, ix: str, docs: int, length: int) -> None:
     """`stats` with `docs` documents of `length` terms in all more (or fewer). The extension
-    stores avgdl = (sum of len) / num_docs; the sum is an integer, recovered exactly from
-    avgdl * num_docs, so that the new avgdl is the very double a rebuild computes."""
-    con.execute(f"UPDATE {ix}.stats SET avgdl = (coalesce(round(avgdl * num_docs), 0)::BIGINT + ?) / (num_docs + ?), "
-                "num_docs = num_docs + ?", [length, docs, docs])
+    stores avgdl = (sum of len) / num_docs, NULL for no document; the sum, an integer, is
+    recovered exactly from avgdl * num_docs, so that the new avgdl is the very double a rebuild
+    computes."""
+    num_docs, avgdl = con.execute(f"SELECT num_docs, avgdl FROM {ix}.stats").fetchone()
+    total = round(avgdl * num_docs) if num_docs else 0
+    con.execute(f"DELETE FROM {ix}.stats")
+    con.execute(f"INSERT INTO {ix}.stats SELECT ?::BIGINT, ?::BIGINT / nullif(?::BIGINT, 0)",
+                [num_docs + docs, total + length, num_docs + docs])
 
 
 def ensure(con) -> None:
