@@ -3,7 +3,8 @@ single DuckDB file it replaced (`db.connect("x.duckdb")`), the baseline, measure
 run with the same loader code.
 
 1. load and index rebuild: N article rows (bench/loader.py's) inserted by `loader.insert_rows`
-   in one transaction into a fresh warehouse, then `search.refresh`; each store in a child
+   in one transaction into a fresh warehouse (which indexes them, as a load does), then the
+   whole rebuild, `search.refresh`; each store in a child
    process of its own, whose peak resident memory (the kernel's high-water mark, the rows'
    generation included) is the memory figure.
 2. de-duplication cost per new article with a tenth of --large and with --large articles

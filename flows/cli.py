@@ -368,7 +368,7 @@ def cmd_import(args) -> int:
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     from flows import importing, runlock
-    from warehouse import db, search
+    from warehouse import db, maintenance
     from warehouse.dedupe_store import DedupeStore
     from warehouse.location import locate
 
@@ -386,9 +386,9 @@ def cmd_import(args) -> int:
         with contextlib.closing(db.connect(loc)) as con, DedupeStore.opened(loc.staging) as store:
             result = importing.import_file(con, store, args.file, args.source,
                                            progress=lambda done: bar.update(task, completed=done))
-        problem = search.rebuild_in_child(loc) if result.new else None
+        problem = maintenance.compact_in_child(loc) if loc.is_lake and result.new else None
     if problem:
-        print(f"provnews: full-text index not rebuilt ({problem}); the next load rebuilds it", file=sys.stderr)
+        print(f"provnews: lake not compacted ({problem}); the next load compacts it", file=sys.stderr)
     rejected = sum(result.rejects.values())
     print(f"imported {args.file}: {result.records} records, {result.new} new articles "
           f"({result.near_duplicates} near-duplicates of others), {result.duplicates} exact copies of stored "

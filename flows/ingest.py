@@ -49,7 +49,7 @@ from mirror.server import mirror_started
 from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 from spiders.settings import CLOSESPIDER_TIMEOUT
-from warehouse import db, runs, search
+from warehouse import db, maintenance, runs
 from warehouse.dedupe_store import DedupeStore
 from warehouse.location import Location, locate
 from warehouse.runs import new_run_id
@@ -237,14 +237,14 @@ def load_batches(con: duckdb.DuckDBPyConnection, store: DedupeStore, pending: li
     return results
 
 
-@task(name="rebuild-search", task_run_name="rebuild-search", cache_policy=NO_CACHE)
-def rebuild_search(loc: Location) -> None:
-    """Rebuild the full-text index in a child process, once this process has closed the file
-    (`warehouse.search.rebuild_in_child`). Bounded, like every stage; the articles are
-    committed, and search catches up next load."""
-    problem = search.rebuild_in_child(loc)
+@task(name="compact-lake", task_run_name="compact-lake", cache_policy=NO_CACHE)
+def compact_lake(loc: Location) -> None:
+    """Compact the lake's files after the run's loads, in a child process
+    (`warehouse.maintenance.compact_in_child`). Bounded, like every stage; the articles are
+    committed (and searchable), and the next run compacts."""
+    problem = maintenance.compact_in_child(loc)
     if problem:
-        get_run_logger().warning("full-text index not rebuilt: %s", problem)
+        get_run_logger().warning("lake not compacted: %s", problem)
 
 
 def _write_known(loc: Location, root: Path, workdir: Path) -> tuple[Path, set[str]]:
@@ -406,8 +406,8 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                     logger.warning("drift on %s: %s", rep.portal, alert)
             artifacts.publish_trend(con, LOCAL_TIME_ZONE)
         del con
-        if any(r.new for r in results):
-            rebuild_search(loc)
+        if loc.is_lake and any(r.new for r in results):
+            compact_lake(loc)
     artifacts.publish_report(report)
     return report
 

@@ -56,6 +56,8 @@ def reprocess(con, store: DedupeStore, root: Path, portals: list[str] | None = N
     batches.committed_load(con, store, work, before=lambda: forget.articles_of(con, chosen))
     report.after = forget.crawled_articles(con, chosen)
     report.dangling_urls = forget.dangling_urls(con)
+    # The commit left the index right (forget took the articles out of it, the loads put them
+    # back); the rebuild renumbers it, and compaction rewrites the files the deletes riddled.
     search.refresh(con)
     maintenance.compact(con)
     return report

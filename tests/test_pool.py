@@ -276,7 +276,7 @@ def test_two_machines_share_the_portals_and_a_killed_one_loses_nothing(reference
 
         with get_client(sync_client=True) as client:
             # The killed crawl's slot, and that of any other run the machine was finishing
-            # (a search rebuild after a load, say): their leases lapse about together.
+            # (a compaction after a load, say): their leases lapse about together.
             wait_for(lambda: not any(pool._limit_taken(client, p) for p in PORTALS), seconds=120,
                      what=f"{KILLED}'s slot back, and every other portal's")
         slot_back = time.monotonic() - killed_at

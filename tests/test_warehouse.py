@@ -6,12 +6,14 @@ import gzip
 import json
 
 import duckdb
+import pytest
 
 from flows import batches, staging
 from mirror import corpus
 from mirror.families import layout_for, listed_url
 from spiders.portals import PORTALS
-from warehouse import db
+from warehouse import db, forget, search
+from warehouse.analyst import open_readonly
 from warehouse.dedupe_store import DedupeStore
 from warehouse.location import locate
 
@@ -218,3 +220,111 @@ def test_a_failed_load_leaves_nothing_in_the_index_and_a_retry_stores_it(tmp_pat
         assert store.known(ids) == set() and store.mark == 0
         result = batches.load(con, store, batch, "r1", run_row(batch))
         assert result.new == 6 and store.known(ids) == set(ids) and store.mark == 1
+
+
+# Searches compared between the index kept up at each load and a rebuild: disjunctive and
+# conjunctive, several syllables, one field, and a syllable no article has.
+QUERIES = [("tỉnh", 0, None), ("Ban Chấp hành Trung ương", 1, None), ("Ban Chấp hành Trung ương", 0, None),
+           ("kiểm soát quyền lực", 1, None), ("hệ thống chính trị Đảng", 0, None), ("hội nghị", 0, "title"),
+           ("Bí thư", 1, "lead,body"), ("xyzzy", 0, None)]
+
+
+def index_of(con) -> dict:
+    """The index as a search reads it, whatever its ids: term -> df, the stats, article -> length."""
+    ix = ".".join(search._tables(con))
+    return {"dict": dict(con.execute(f"SELECT term, df FROM {ix}.dict").fetchall()),
+            "stats": con.execute(f"SELECT num_docs, avgdl FROM {ix}.stats").fetchall(),
+            "docs": dict(con.execute(f"SELECT name, len FROM {ix}.docs").fetchall()),
+            "terms": con.execute(f"SELECT count(*) FROM {ix}.terms").fetchone()[0]}
+
+
+def scores(warehouse) -> list[dict]:
+    """Each of QUERIES as an analyst runs it: article -> score of the articles it finds."""
+    with contextlib.closing(open_readonly(warehouse)) as con:
+        return [dict(con.execute("SELECT article_id, score FROM (SELECT article_id, fts_main_articles.match_bm25("
+                                 "article_id, ?, fields := ?, conjunctive := ?) AS score FROM articles) "
+                                 "WHERE score IS NOT NULL", [q, fields, conjunctive]).fetchall())
+                for q, conjunctive, fields in QUERIES]
+
+
+def assert_as_rebuilt(con, warehouse) -> None:
+    """The index that the loads through `con` kept is the one a whole rebuild makes of the same
+    articles. Taken before another writer opens the warehouse, which would rebuild an index
+    missing articles (`search.ensure`)."""
+    kept = index_of(con)
+    con.close()  # a file: for the analyst's session
+    kept_scores = scores(warehouse)
+    with contextlib.closing(db.connect(warehouse)) as con:
+        search.refresh(con)
+        rebuilt = index_of(con)
+    assert kept == rebuilt
+    rebuilt_scores = scores(warehouse)
+    assert [sorted(s) for s in kept_scores] == [sorted(s) for s in rebuilt_scores]
+    for kept_query, rebuilt_query in zip(kept_scores, rebuilt_scores):
+        assert kept_query == pytest.approx(rebuilt_query, rel=1e-12)  # sums in another order
+    assert all(kept_scores[:-1]) and not kept_scores[-1]
+
+
+def load_portals(con, store, root, loads) -> None:
+    """Batch loads as runs make them: (run, portal, mirror indices) each."""
+    for run, portal, indices in loads:
+        batch = make_batch(root, f"{run}-{portal}", portal=portal, indices=indices)
+        batches.load(con, store, batch, run, run_row(batch) | {"run_id": run, "portal": portal})
+
+
+@pytest.mark.parametrize("name", ["w", "w.duckdb"], ids=["lake", "file"])
+def test_the_index_kept_up_at_each_load_is_the_one_a_rebuild_makes(tmp_path, monkeypatch, name):
+    monkeypatch.setattr(batches, "CHUNK_PAGES", 4)  # batches of several chunks, each indexed in the same transaction
+    with loading(tmp_path / name) as (con, store):
+        load_portals(con, store, tmp_path / "batches", [("r1", "caobang", range(3, 12)), ("r2", "hatinh", range(3, 12)),
+                                                  ("r3", "caobang", range(12, 20)), ("r4", "hatinh", range(12, 14))])
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == index_of(con)["stats"][0][0] > 25
+        assert_as_rebuilt(con, tmp_path / name)
+
+
+@pytest.mark.parametrize("name", ["w", "w.duckdb"], ids=["lake", "file"])
+def test_articles_deleted_and_loaded_again_in_one_transaction_are_indexed_once(tmp_path, name):
+    """What `provnews reprocess` does: its commit leaves the index as a rebuild makes it (an
+    article twice in the index would fail every search)."""
+    root = tmp_path / "batches"
+    with loading(tmp_path / name) as (con, store):
+        load_portals(con, store, root, [("r1", "caobang", range(3, 12)), ("r2", "hatinh", range(3, 12))])
+        batches.committed_load(con, store,
+                               lambda load_no: batches.insert_batch(con, store, staging.Batch(root / "r1-caobang"),
+                                                                    "r1", load_no),
+                               before=lambda: forget.articles_of(con, ["caobang"]))
+        assert_as_rebuilt(con, tmp_path / name)
+
+
+def test_a_load_is_searchable_with_its_commit(tmp_path):
+    """An analyst's session open across a load finds its articles on its next query; nothing
+    rebuilds the index in between."""
+    warehouse = tmp_path / "w"
+    with loading(warehouse) as (con, store), contextlib.closing(open_readonly(warehouse)) as analyst:
+        load_portals(con, store, tmp_path / "batches", [("r1", "caobang", range(3, 12))])
+        article_id, title = con.execute("SELECT article_id, title FROM articles ORDER BY article_id").fetchone()
+        found = ("SELECT article_id FROM articles WHERE "
+                 "fts_main_articles.match_bm25(article_id, ?, fields := 'title', conjunctive := 1) IS NOT NULL")
+        assert article_id in {a for (a,) in analyst.execute(found, [title]).fetchall()}
+        load_portals(con, store, tmp_path / "batches", [("r2", "hatinh", range(3, 12))])
+        article_id, title = con.execute("SELECT article_id, title FROM articles WHERE portal = 'hatinh' "
+                                        "ORDER BY article_id").fetchone()
+        assert article_id in {a for (a,) in analyst.execute(found, [title]).fetchall()}
+
+
+@pytest.mark.parametrize("name", ["w", "w.duckdb"], ids=["lake", "file"])
+def test_an_index_missing_or_of_another_layout_is_rebuilt_when_a_writer_opens_the_warehouse(tmp_path, name):
+    with loading(tmp_path / name) as (con, store):
+        load_portals(con, store, tmp_path / "batches", [("r1", "caobang", range(3, 12))])
+        database, schema = search._tables(con)
+        expected = index_of(con)
+        con.execute(f"ALTER TABLE {database}.{schema}.docs DROP COLUMN len")  # another layout
+    with contextlib.closing(db.connect(tmp_path / name)) as con:
+        assert index_of(con) == expected
+        con.execute(f"DROP SCHEMA {database}.{schema} CASCADE")  # none
+    with contextlib.closing(db.connect(tmp_path / name)) as con:
+        assert index_of(con) == expected
+        con.execute(f"DELETE FROM {database}.{schema}.docs WHERE docid = (SELECT min(docid) FROM {database}.{schema}.docs)")
+        con.execute(f"UPDATE {database}.{schema}.stats SET num_docs = num_docs - 1")  # an article missing
+    with contextlib.closing(db.connect(tmp_path / name)) as con:
+        assert index_of(con) == expected

@@ -209,14 +209,13 @@ def attach(con: duckdb.DuckDBPyConnection, loc: Location, *, read_only: bool = F
         con.execute(statement)
 
 
-def _publish_first_index(con) -> None:
-    """A new lake gets the search index of its (empty) articles, so that every reader's session
-    can define search over it from the start (`warehouse.search`)."""
+def _searchable(con) -> None:
+    """A writer finds the search index ready for its loads to add to: a new warehouse gets the
+    index of its (empty) articles, so that every reader's session can define search over it from
+    the start; one of another layout is rebuilt (`warehouse.search.ensure`)."""
     from warehouse import search
 
-    if not con.execute("SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?",
-                       [CATALOG, search.PUBLISHED]).fetchone()[0]:
-        search.refresh(con)
+    search.ensure(con)
 
 
 def check_exists(loc: Location) -> None:
@@ -259,7 +258,7 @@ def connect(spec: str | os.PathLike | Location | None = None, *, read_only: bool
             # Made once the warehouse is reached: a catalog that cannot be reached leaves nothing.
             loc.staging.mkdir(parents=True, exist_ok=True)
             migrate(con)
-            _publish_first_index(con)
+            _searchable(con)
     except BaseException:
         con.close()
         raise
@@ -287,4 +286,5 @@ def _connect_file(p: Path, read_only: bool, wait_seconds: float | None) -> duckd
             time.sleep(0.5)
     if not read_only:
         migrate(con)
+        _searchable(con)
     return con

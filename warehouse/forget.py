@@ -3,6 +3,8 @@ batches it rebuilds them from."""
 
 from __future__ import annotations
 
+from warehouse import search
+
 
 def loaded_batches(con, portals: list[str] | None) -> list[tuple]:
     """(batch_id, run_id, portal, loaded_at) of the portals' loaded batches (all, for None), in
@@ -37,6 +39,7 @@ def articles_of(con, portals: list[str]) -> None:
     imported = "SELECT run_id FROM crawl_runs WHERE flow = 'import'"
     con.execute(f"DELETE FROM article_urls WHERE portal IN (SELECT unnest(?)) AND run_id NOT IN ({imported})", [portals])
     con.execute(f"DELETE FROM rejects WHERE portal IN (SELECT unnest(?)) AND run_id NOT IN ({imported})", [portals])
+    search.remove(con, "SELECT article_id FROM _gone")
     con.execute("DELETE FROM articles WHERE article_id IN (SELECT article_id FROM _gone)")
     # Every machine's de-duplication index holds the articles gone: each builds its own again.
     con.execute("UPDATE load_serial SET generation = CAST(uuid() AS VARCHAR)")

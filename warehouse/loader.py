@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from warehouse import search
 from warehouse.db import registered
 
 ARTICLES = pa.schema([
@@ -62,6 +63,7 @@ def insert_rows(con, rows: dict[str, list[dict]], load_no: int) -> None:
         if rows.get(table):
             with registered(con, "_staged", pa.Table.from_pylist(rows[table], schema=schema)):
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+    search.add(con, rows.get("articles"))  # searchable with the caller's commit
 
 
 def reroot(con, reroots: list[tuple[str, str, float]], load_no: int) -> None:

@@ -1,7 +1,8 @@
-"""Keeping a DuckLake's files in check. Every load commits a few small Parquet files per table,
-every rebuild of the search index replaces its tables, and updates and deletes (re-rooted
-near-duplicate groups, `provnews reprocess`) write delete files. After each load that added
-articles (with the index rebuild, `python -m warehouse.search`), `compact`:
+"""Keeping a DuckLake's files in check. Every load commits a few small Parquet files per table
+(the search index's included), every update writes delete files (the index's term counts, each
+load; re-rooted near-duplicate groups; `provnews reprocess`), and a rebuild of the index
+replaces its tables. After the loads of a run (or an import) that added articles, in a child
+process (`compact_in_child`), `compact`:
 
 - merges adjacent small files of each table into larger ones, and rewrites files whose rows are
   more than a tenth deleted;
@@ -24,6 +25,7 @@ from warehouse.db import CATALOG, is_lake
 
 KEEP_SNAPSHOTS = "7 days"
 REMOVE_AFTER = "1 day"
+COMPACT_SECONDS = 1800  # compaction takes seconds; past this it is stuck
 
 
 def compact(con) -> None:
@@ -42,3 +44,35 @@ def awaiting_removal(con) -> int:
         return 0
     return con.execute(f"SELECT count(*) FROM __ducklake_metadata_{CATALOG}.ducklake_files_scheduled_for_deletion"
                        ).fetchone()[0]
+
+
+def compact_in_child(spec) -> str | None:
+    """Compact the lake at `spec` in a child process, out of the caller's transactions: bounded
+    in time, and the memory it takes is given back when it exits. Returns why it failed, or
+    None (a failure loses nothing: the next run compacts)."""
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run([sys.executable, "-m", "warehouse.maintenance", str(spec)], capture_output=True,
+                              text=True, timeout=COMPACT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return f"no end after {COMPACT_SECONDS} s"
+    return " ".join(done.stderr.strip().splitlines()[-1:]) or f"exit status {done.returncode}" if done.returncode else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m warehouse.maintenance WAREHOUSE`: compact that warehouse."""
+    import contextlib
+    import sys
+
+    from warehouse import db
+
+    (spec,) = sys.argv[1:] if argv is None else argv
+    with contextlib.closing(db.connect(spec)) as con:
+        compact(con)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -7,26 +7,36 @@ Analysts call it as the extension documents, in every session the project opens 
 
     SELECT title FROM stories WHERE fts_main_articles.match_bm25(article_id, 'chấp hành', conjunctive := 1) IS NOT NULL
 
-The extension's index does not follow later inserts: `refresh` rebuilds it after each load that
-added articles. In a DuckDB file it lives in the file (schema `fts_main_articles`). DuckLake
-holds no macros, and the extension cannot index a lake table: the index is built in memory from
-the lake's articles, and its tables are published into the lake (`warehouse.search_index.*`) in
-one transaction. A reader's session defines the extension's two macros over those tables
-(`session_statements`), so an analyst's session open for hours searches the index of the last
-load on its next query.
+The extension builds the index whole (`refresh`) and does not follow later inserts. A load adds
+its articles to the index itself, in SQL, in the load's own transaction (`add`), so that they
+are searchable with its commit, at a cost that follows the load and the vocabulary, not the
+warehouse. The whole rebuild is left for a new warehouse, an index of another layout or that
+misses articles (`ensure`, when a writer opens the warehouse), `provnews reprocess` and
+`provnews upgrade`.
+
+In a DuckDB file the index lives in the file (schema `fts_main_articles`). DuckLake holds no
+macros, and the extension cannot index a lake table: the rebuild indexes the lake's articles in
+memory and publishes the index's tables into the lake (`warehouse.search_index.*`) in one
+transaction. A reader's session defines the extension's two macros over those tables
+(`lake_session_statements`), so an analyst's session open for hours searches the articles of
+the last commit on its next query.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import duckdb
+import pyarrow as pa
 
 from warehouse import extensions
-from warehouse.db import CATALOG, committed, is_lake
+from warehouse.db import CATALOG, committed, is_lake, registered
 
 INDEX_SCHEMA = "fts_main_articles"  # where DuckDB puts the index of table `articles`
 PUBLISHED = "search_index"          # the lake's copy of it
+FIELDS = ("title", "lead", "body")  # indexed, as fieldids 0, 1, 2
+# No stemmer and no stopwords: `add` relies on it (a term is a token as `tokenize` cuts it).
 INDEX_OPTIONS = r"""stemmer = 'none', stopwords = 'none', ignore = '[^\p{L}\p{N}]+',
                     strip_accents = 0, lower = 1, overwrite = 1"""
 # The extension's own defaults for match_bm25's named parameters (its macro text lists names only).
@@ -38,9 +48,13 @@ def load_statement() -> str:
 
 
 def _index_here(con) -> None:
-    # An index has no row order to keep; not keeping it lowers the rebuild's peak memory.
+    # An index has no row order to keep; not keeping it lowers the rebuild's peak memory. Only
+    # for the rebuild: a writer's row-by-row inserts without it take a block of memory each.
     con.execute("SET preserve_insertion_order = false")
-    con.execute(f"PRAGMA create_fts_index('articles', 'article_id', 'title', 'lead', 'body', {INDEX_OPTIONS})")
+    try:
+        con.execute(f"PRAGMA create_fts_index('articles', 'article_id', {', '.join(map(repr, FIELDS))}, {INDEX_OPTIONS})")
+    finally:
+        con.execute("RESET preserve_insertion_order")
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
@@ -52,7 +66,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("USE memory")
     try:
         con.execute(f"CREATE OR REPLACE TABLE memory.main.articles AS "
-                    f"SELECT article_id, title, lead, body FROM {CATALOG}.main.articles")
+                    f"SELECT article_id, {', '.join(FIELDS)} FROM {CATALOG}.main.articles")
         _index_here(con)
         tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory' "
                                             "AND schema_name = ?", [INDEX_SCHEMA]).fetchall()]
@@ -69,15 +83,150 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"USE {CATALOG}")
 
 
-def _extension_macros() -> list[tuple[str, list[str], str]]:
-    """(name, parameters, body) of the macros the extension defines for an index, taken from a
-    throwaway one, so that they follow the installed extension."""
+def _tables(con) -> tuple[str, str]:
+    """(database, schema) of the index's tables: the lake's published copy, or the file's own."""
+    if is_lake(con):
+        return CATALOG, PUBLISHED
+    return con.execute("SELECT current_database()").fetchone()[0], INDEX_SCHEMA
+
+
+NEW_ARTICLES = pa.schema([("article_id", pa.string()), *((f, pa.string()) for f in FIELDS)])
+# Articles indexed at a time, as many as a load's chunk (flows.batches.CHUNK_PAGES): their
+# tokens stay within a writer's memory limit (20,000 at once did not, in 256 MB).
+ADD_AT_ONCE = 1000
+
+
+def add(con, articles: list[dict] | None) -> None:
+    """Index articles just inserted (rows with `article_id` and the indexed fields), inside the
+    caller's transaction: they are searchable with its commit. What `create_fts_index` would
+    have made of them: their `docs` rows after the largest docid and their `terms` appended,
+    `dict` with their new terms after the largest termid and the `df` of the terms they hold,
+    and `stats`. Reads the vocabulary (`dict`) and the docids, never `terms` or `articles` (the
+    rows are given, not looked up by id: that would scan every article)."""
+    ix = ".".join(_tables(con))
+    for start in range(0, len(articles or ()), ADD_AT_ONCE):
+        _add(con, ix, articles[start:start + ADD_AT_ONCE])
+
+
+def _add(con, ix: str, articles: list[dict]) -> None:
+    new = pa.Table.from_pylist([{c: a.get(c) for c in NEW_ARTICLES.names} for a in articles], schema=NEW_ARTICLES)
+    with registered(con, "_new_articles", new):
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _new_docs AS
+                        SELECT (SELECT coalesce(max(docid) + 1, 0) FROM {ix}.docs) + row_number() OVER () - 1 AS docid, *
+                        FROM _new_articles""")
+    # One row per token, as the extension cuts them: its own `tokenize` text, whose parameter is
+    # `s`, over the column `s` of each field's value (a field that is NULL has none).
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _new_terms AS
+                    SELECT docid, fieldid, term
+                    FROM (SELECT docid, field, unnest({_macro('tokenize')}) AS term
+                          FROM (UNPIVOT _new_docs ON {', '.join(FIELDS)} INTO NAME field VALUE s))
+                    JOIN {ix}.fields USING (field)
+                    WHERE len(term) > 0 AND term NOT IN (SELECT sw FROM {ix}.stopwords)""")
+    con.execute(f"""INSERT INTO {ix}.docs (docid, name, len)
+                    SELECT docid, article_id, count(term) FROM _new_docs LEFT JOIN _new_terms USING (docid)
+                    GROUP BY docid, article_id""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _new_df AS SELECT term, count(DISTINCT docid) AS df "
+                "FROM _new_terms GROUP BY term")
+    _vocabulary(con, ix, f"""SELECT termid, term, d.df + coalesce(n.df, 0) FROM {ix}.dict d LEFT JOIN _new_df n USING (term)
+                             UNION ALL
+                             SELECT (SELECT coalesce(max(termid) + 1, 0) FROM {ix}.dict)
+                                    + row_number() OVER (ORDER BY term) - 1, term, df
+                             FROM _new_df WHERE term NOT IN (SELECT term FROM {ix}.dict)""")
+    con.execute(f"""INSERT INTO {ix}.terms (docid, fieldid, termid)
+                    SELECT docid, fieldid, termid FROM _new_terms JOIN {ix}.dict USING (term)""")
+    _count(con, ix, len(articles), con.execute("SELECT count(*) FROM _new_terms").fetchone()[0])
+    for t in ("_new_docs", "_new_terms", "_new_df"):
+        con.execute(f"DROP TABLE {t}")
+
+
+def remove(con, article_ids: str) -> None:
+    """Take articles out of the index, inside the caller's transaction: `article_ids` is a query
+    of their ids. `provnews reprocess` deletes articles and loads them again under the same ids
+    in one transaction; an id twice in `docs` would fail every search (match_bm25 looks a
+    document's score up by its id). Reads `terms` whole: reprocessing is rare."""
+    ix = ".".join(_tables(con))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _gone_docs AS SELECT docid, len FROM {ix}.docs "
+                f"WHERE name IN ({article_ids})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _gone_df AS SELECT termid, count(DISTINCT docid) AS df "
+                f"FROM {ix}.terms WHERE docid IN (SELECT docid FROM _gone_docs) GROUP BY termid")
+    # No term of no document, as a rebuild would have it.
+    _vocabulary(con, ix, f"SELECT termid, term, d.df - coalesce(g.df, 0) FROM {ix}.dict d "
+                         "LEFT JOIN _gone_df g USING (termid) WHERE d.df > coalesce(g.df, 0)")
+    con.execute(f"DELETE FROM {ix}.terms WHERE docid IN (SELECT docid FROM _gone_docs)")
+    con.execute(f"DELETE FROM {ix}.docs WHERE docid IN (SELECT docid FROM _gone_docs)")
+    docs, length = con.execute("SELECT count(*), coalesce(sum(len), 0) FROM _gone_docs").fetchone()
+    _count(con, ix, -docs, -length)
+    for t in ("_gone_docs", "_gone_df"):
+        con.execute(f"DROP TABLE {t}")
+
+
+# `dict` and `stats` are written whole rather than updated in place. DuckLake 0.3 fails a
+# transaction that deletes (or updates) rows of a file it has already deleted rows of ("Could not
+# remove file ...-delete.parquet", met at 20,000 articles: a batch's chunks are one transaction,
+# and each updated other terms of the same files); written whole, every file of them loses all
+# its rows at once, and the next chunk's rewrite only those of the file the last one wrote.
+def _vocabulary(con, ix: str, query: str) -> None:
+    """`dict` replaced by the rows of `query` (termid, term, df), in the extension's types."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dict AS SELECT t::BIGINT AS termid, w AS term, n::BIGINT AS df "
+                f"FROM ({query}) AS v(t, w, n)")
+    con.execute(f"DELETE FROM {ix}.dict")
+    con.execute(f"INSERT INTO {ix}.dict SELECT * FROM _dict")
+    con.execute("DROP TABLE _dict")
+
+
+def _count(con, ix: str, docs: int, length: int) -> None:
+    """`stats` with `docs` documents of `length` terms in all more (or fewer). The extension
+    stores avgdl = (sum of len) / num_docs, NULL for no document; the sum, an integer, is
+    recovered exactly from avgdl * num_docs, so that the new avgdl is the very double a rebuild
+    computes."""
+    num_docs, avgdl = con.execute(f"SELECT num_docs, avgdl FROM {ix}.stats").fetchone()
+    total = round(avgdl * num_docs) if num_docs else 0
+    con.execute(f"DELETE FROM {ix}.stats")
+    con.execute(f"INSERT INTO {ix}.stats SELECT ?::BIGINT, ?::BIGINT / nullif(?::BIGINT, 0)",
+                [num_docs + docs, total + length, num_docs + docs])
+
+
+def ensure(con) -> None:
+    """Rebuild the index when it is missing (a new warehouse), not of the layout the installed
+    extension makes (another version's, other options), or does not count every article (a
+    warehouse whose rebuild after a load failed, under an earlier version): what a load adds
+    to would not be right. Run when a writer opens the warehouse."""
+    if not _up_to_date(con):
+        refresh(con)
+
+
+def _up_to_date(con) -> bool:
+    database, schema = _tables(con)
+    columns = con.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                          "WHERE database_name = ? AND schema_name = ? ORDER BY ALL", [database, schema]).fetchall()
+    if columns != _reference()["columns"]:
+        return False
+    if not is_lake(con):  # the file's own macros, made by the extension with the options of then
+        macros = con.execute("SELECT function_name, parameters, macro_definition FROM duckdb_functions() "
+                             "WHERE database_name = ? AND schema_name = ? ORDER BY ALL", [database, schema]).fetchall()
+        if macros != _reference()["macros"]:
+            return False
+    indexed = con.execute(f"SELECT num_docs FROM {database}.{schema}.stats").fetchone()
+    return indexed is not None and indexed[0] == con.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+@functools.cache
+def _reference() -> dict:
+    """The index the installed extension makes with INDEX_OPTIONS, taken from a throwaway one:
+    its tables' columns, and its macros as (name, parameters, body)."""
     with duckdb.connect(config=extensions.NO_AUTOLOAD) as con:
         extensions.load(con, "fts")
-        con.execute("CREATE TABLE articles (article_id VARCHAR, title VARCHAR, lead VARCHAR, body VARCHAR)")
+        con.execute(f"CREATE TABLE articles (article_id VARCHAR, {', '.join(f + ' VARCHAR' for f in FIELDS)})")
         _index_here(con)
-        return con.execute("SELECT function_name, parameters, macro_definition FROM duckdb_functions() "
-                           "WHERE schema_name = ? ORDER BY function_name = 'match_bm25'", [INDEX_SCHEMA]).fetchall()
+        where = "WHERE database_name = 'memory' AND schema_name = ? ORDER BY ALL"
+        return {"columns": con.execute(f"SELECT table_name, column_name, data_type FROM duckdb_columns() {where}",
+                                       [INDEX_SCHEMA]).fetchall(),
+                "macros": con.execute(f"SELECT function_name, parameters, macro_definition FROM duckdb_functions() "
+                                      f"{where}", [INDEX_SCHEMA]).fetchall()}
+
+
+def _macro(name: str) -> str:
+    return next(body for n, _, body in _reference()["macros"] if n == name)
 
 
 def lake_session_statements() -> list[str]:
@@ -85,47 +234,10 @@ def lake_session_statements() -> list[str]:
     its macros in memory over the published tables, and memory as the default catalog with the
     lake's tables behind it (schema-qualified macros resolve only in the default catalog)."""
     statements = [load_statement(), f"CREATE SCHEMA IF NOT EXISTS memory.{INDEX_SCHEMA}"]
-    for name, params, body in _extension_macros():
+    # tokenize first: match_bm25 calls it
+    for name, params, body in sorted(_reference()["macros"], key=lambda m: m[0] == "match_bm25"):
         body = re.sub(rf"\b{INDEX_SCHEMA}\.(?!tokenize\b|match_bm25\b)(\w+)", rf"{CATALOG}.{PUBLISHED}.\1", body)
         body = re.sub(rf"\b{INDEX_SCHEMA}\.(tokenize|match_bm25)\b", rf"memory.{INDEX_SCHEMA}.\1", body)
         head = params[0] if name == "tokenize" else f"{', '.join(params[:2])}, {MATCH_DEFAULTS}"
         statements.append(f"CREATE OR REPLACE MACRO memory.{INDEX_SCHEMA}.{name}({head}) AS {body}")
     return [*statements, "USE memory", f"SET search_path = 'memory.main,{CATALOG}.main'"]
-
-
-REBUILD_SECONDS = 1800  # the rebuild takes seconds (about 15 s at 50,000 articles); past this it is stuck
-
-
-def rebuild_in_child(spec) -> str | None:
-    """Rebuild the index in a child process, once the caller has closed the warehouse: the
-    rebuild needs as much memory again as a load, and gives it all back when it exits. Returns
-    why it failed, or None."""
-    import subprocess
-    import sys
-
-    try:
-        done = subprocess.run([sys.executable, "-m", "warehouse.search", str(spec)], capture_output=True,
-                              text=True, timeout=REBUILD_SECONDS)
-    except subprocess.TimeoutExpired:
-        return f"no end after {REBUILD_SECONDS} s"
-    return " ".join(done.stderr.strip().splitlines()[-1:]) or f"exit status {done.returncode}" if done.returncode else None
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m warehouse.search WAREHOUSE`: rebuild the index of that warehouse, then compact
-    a lake's files (the ingest flow runs it in a child process, after its own connection is
-    closed)."""
-    import contextlib
-    import sys
-
-    from warehouse import db, maintenance
-
-    (spec,) = sys.argv[1:] if argv is None else argv
-    with contextlib.closing(db.connect(spec)) as con:
-        refresh(con)
-        maintenance.compact(con)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
