@@ -139,3 +139,36 @@ def task_logs(flow_run_id) -> dict[str, list[str]]:
         if log.task_run_id in names and " crawl log: " in log.message:
             out[names[log.task_run_id]].append(log.message)
     return out
+
+
+def test_ctrl_c_stops_every_crawl_of_every_crawl_process(tmp_path):
+    """A backfill of four portals in two processes, stopped by SIGINT midway: every crawl stops
+    cleanly (resumable), the command exits 130 and no crawl process is left behind."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    portals = ["caobang", "danang", "hatinh", "sonla"]
+    db_file = tmp_path / "w"
+    jobs = {p: staging.Job.for_backfill(db_file, p, "2020-01-01", None) for p in portals}
+    with Mirror(size=600, slow_seconds=0.2, latency_seconds=0.05) as m:
+        run = subprocess.Popen([sys.executable, "-m", "flows.cli", "--db", str(db_file), "backfill", "--since",
+                                "2020-01-01", *[a for p in portals for a in ("--portal", p)], "--mirror-url",
+                                m.base_url], cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "PROVNEWS_CRAWL_PROCESSES": "2"})
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(
+                (progress.read(job.scrapy_dir) or {}).get("pages", 0) >= 10 for job in jobs.values()):
+            time.sleep(0.1)
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        out, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    stopped = {p: json.loads(job.progress_file.read_text()) for p, job in jobs.items()}
+    assert all(s["finished"] == "shutdown" for s in stopped.values()), stopped
+    assert len({s["pid"] for s in stopped.values()}) == 2
+    assert not crawl_processes_alive() and not any(Path(f"/proc/{s['pid']}").exists() for s in stopped.values())
+    assert not staging.complete(staging.batches_root(db_file))  # nothing loaded as if complete
