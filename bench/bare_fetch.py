@@ -1,8 +1,9 @@
 """The end-to-end benchmark's baseline: fetch a list of URLs with Scrapy and do nothing with
-the responses (no parsing, no items, no robots.txt). Settings as the pipeline's loopback crawls.
-Prints the number of responses on stderr's last line.
+the responses (no parsing, no items, no robots.txt). Scrapy's defaults, with the concurrency of
+the pipeline's loopback crawls; NAME=VALUE arguments set more (the second baseline: the
+pipeline's CONCURRENT_ITEMS=1). Prints the number of responses on stderr's last line.
 
-    python bench/bare_fetch.py URL_FILE
+    python bench/bare_fetch.py URL_FILE [NAME=VALUE]...
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class BareSpider(scrapy.Spider):
 
 def main() -> None:
     settings = {**LOOPBACK_SETTINGS, "LOG_LEVEL": "ERROR", "TELNETCONSOLE_ENABLED": False,
-                "ROBOTSTXT_OBEY": False, "COOKIES_ENABLED": False}
+                "ROBOTSTXT_OBEY": False, "COOKIES_ENABLED": False,
+                **dict(arg.partition("=")[::2] for arg in sys.argv[2:])}
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(BareSpider)
     process.crawl(crawler, url_file=sys.argv[1])

@@ -5,8 +5,9 @@
    to its end (Prefect's start-up, the crawls, cleaning, de-duplication, the load, the full-text
    index), and the peak memory of its whole process tree (flow, crawls, Prefect's API server);
 2. the baseline: a bare Scrapy spider fetching the same article pages (the URLs the backfill
-   fetched) with the same concurrency, one process per portal as the pipeline runs them, and
-   doing nothing with the responses;
+   fetched) with the same concurrency, one process per portal, and doing nothing with the
+   responses, with Scrapy's defaults (the issue's baseline), then again with the pipeline's own
+   Scrapy settings (CONCURRENT_ITEMS=1, see spiders/settings.py);
 3. a scheduled run with nothing new (`provnews ingest`): its requests against the backfill's,
    and its wall time against Prefect's own start (a flow that does nothing, run the same way:
    its temporary API server started and stopped);
@@ -24,6 +25,7 @@ import argparse
 import contextlib
 import gzip
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -113,10 +115,12 @@ def backfill(workdir: Path, base_url: str) -> dict:
     return dict(seconds=seconds, peak_mb=peak_mb, articles=articles, db=db_file, **figures)
 
 
-def bare_fetch(workdir: Path, batches: Path) -> dict:
+def bare_fetch(workdir: Path, batches: Path, settings: tuple[str, ...] = ()) -> dict:
     """The baseline: every article page the backfill fetched, fetched again by a spider that
-    does nothing with it, one process per portal in parallel (as the pipeline's crawls run)."""
+    does nothing with it, one process per portal in parallel; `settings`: NAME=VALUE for it.
+    Its CPU seconds: those of the children this process waited for meanwhile."""
     procs = []
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     pages = 0
     for batch in sorted(batches.iterdir()):
@@ -126,7 +130,7 @@ def bare_fetch(workdir: Path, batches: Path) -> dict:
         pages += len(urls)
         url_file = workdir / f"{batch.name}.urls"
         url_file.write_text("\n".join(urls))
-        procs.append(subprocess.Popen([sys.executable, str(REPO / "bench" / "bare_fetch.py"), str(url_file)],
+        procs.append(subprocess.Popen([sys.executable, str(REPO / "bench" / "bare_fetch.py"), str(url_file), *settings],
                                       cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
     fetched = 0
     for proc in procs:
@@ -135,7 +139,9 @@ def bare_fetch(workdir: Path, batches: Path) -> dict:
             raise SystemExit(f"bare fetch failed: {out[-2000:]}")
         fetched += int(out.strip().splitlines()[-1])
     seconds = time.monotonic() - started
-    return dict(seconds=seconds, pages=pages, fetched=fetched)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
+    return dict(seconds=seconds, pages=pages, fetched=fetched, cpu=cpu_seconds)
 
 
 def scheduled_run(db_file: Path, base_url: str) -> dict:
@@ -168,6 +174,7 @@ def main() -> None:
         with mirror(per_portal) as base_url:
             big = backfill(tmp / "big", base_url)
             bare = bare_fetch(tmp, staging.batches_root(big["db"]))
+            tuned = bare_fetch(tmp, staging.batches_root(big["db"]), ("CONCURRENT_ITEMS=1",))
             again = scheduled_run(big["db"], base_url)
         start = prefect_start()
 
@@ -176,7 +183,9 @@ def main() -> None:
           f"({per_portal:,} per portal, its own process); {machine()}")
     print(f"backfill: {big['requests']:,} requests, {big['listing_pages']:,} listing pages, {big['pages']:,} "
           f"article pages, {big['articles']:,} articles stored, {big['seconds']:.0f} s from command to "
-          f"warehouse; bare Scrapy fetch of the same {bare['pages']:,} article pages: {bare['seconds']:.0f} s")
+          f"warehouse; bare Scrapy fetch of the same {bare['pages']:,} article pages: {bare['seconds']:.0f} s "
+          f"({bare['cpu']:.0f} s of CPU), with CONCURRENT_ITEMS=1 as the pipeline's crawls: {tuned['seconds']:.0f} s "
+          f"({tuned['cpu']:.0f} s of CPU)")
     print(f"scheduled run with nothing new: {again['requests']} requests, {again['new']} new articles; "
           f"smaller backfill for memory: the mirror at {small_per_portal * len(PORTALS):,} articles, "
           f"{small['articles']:,} stored; peak memory = resident memory of the command's whole process "
@@ -189,6 +198,12 @@ def main() -> None:
     article_rate = big["articles"] / big["seconds"]
     print(row("ingest_articles_rate", article_rate, "articles/s", bare_rate, ">= 0.7x bare fetch",
               article_rate >= 0.7 * bare_rate))
+    # The same against a bare fetch with the pipeline's own Scrapy settings (CONCURRENT_ITEMS=1).
+    tuned_rate = tuned["pages"] / tuned["seconds"]
+    print(row("ingest_pages_rate_vs_tuned", page_rate, "pages/s", tuned_rate, ">= 0.8x tuned fetch",
+              page_rate >= 0.8 * tuned_rate))
+    print(row("ingest_articles_rate_vs_tuned", article_rate, "articles/s", tuned_rate, ">= 0.7x tuned fetch",
+              article_rate >= 0.7 * tuned_rate))
     share = again["requests"] / big["requests"]
     print(row("nothing_new_requests", again["requests"], "requests", big["requests"], "<= 2% first run",
               share <= 0.02))

@@ -215,7 +215,8 @@ def _in_own_session(argv: list[str], loc) -> int:
 
 
 def _run_flow(args, flow_name: str) -> int:
-    from flows.ingest import CRAWL_RETRY_DELAYS, backfill, ingest, run_flow, stop_crawls
+    from flows.crawls import stop_crawls
+    from flows.ingest import CRAWL_RETRY_DELAYS, backfill, ingest, run_flow
     from flows.progress import run_progress
     from flows.report import print_summary
     from flows.staging import batches_root

@@ -1,5 +1,6 @@
-"""A crawl's own log in the Prefect logs of its task. The crawl (a child process) writes Scrapy's
-log to `crawl.log` in its batch directory; that file is on the serving machine, where the UI
+"""A crawl's own log in the Prefect logs of its task. The crawl (in a child process, maybe one
+crawling other portals too) writes its Scrapy log to `crawl.log` in its batch directory
+(`spiders.crawl.CrawlLog`); that file is on the serving machine, where the UI
 cannot open it, and a retry of the task rewrites it. So its warnings and errors are relayed into
 the task's log as they are written, each attempt's under its own attempt.
 
@@ -40,7 +41,7 @@ class CrawlLogRelay:
         self._thread = threading.Thread(target=self._follow, name=f"relay {path.parent.name}", daemon=True)
 
     def __enter__(self) -> "CrawlLogRelay":
-        self.path.unlink(missing_ok=True)  # the last attempt's, relayed then: not read again
+        # (A crawl process removes the last attempt's log before it starts: not read again.)
         self._thread.start()
         return self
 

@@ -293,9 +293,10 @@ class NearDuplicateIndex:
         or more, or a passage in common (a short partial copy of a long text scores a low
         Jaccard, and may keep only one passage whole)."""
         out = [aid for aid, n in shared.items() if n >= self.settings.compare_min_passages]
-        for candidate in self.candidates(signature) - set(out):
-            if float(np.mean(self.entries[candidate].signature == signature)) >= self.settings.check_jaccard:
-                out.append(candidate)
+        banded = sorted(self.candidates(signature) - set(out))
+        if banded:  # the estimates of all of them at once: the same slots over the permutations
+            agree = (np.stack([self.entries[aid].signature for aid in banded]) == signature).mean(axis=1)
+            out.extend(aid for aid, estimate in zip(banded, agree.tolist()) if estimate >= self.settings.check_jaccard)
         return out
 
     def to_compare(self, signature: np.ndarray, fingerprints: set[int]) -> set[str]:

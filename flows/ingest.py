@@ -1,7 +1,7 @@
-"""The ingest and backfill flows: crawl each portal (a child process per portal, in parallel);
-load the batches an earlier run left staged, then each portal's batch once its crawl ends (in
-the order a reprocess loads them), while the other crawls go on (one transaction each); judge
-each portal against its own history and publish the run report.
+"""The ingest and backfill flows: crawl the portals (all at once, in a few child processes:
+`flows.crawls`); load the batches an earlier run left staged, then each portal's batch once its
+crawl ends (in the order a reprocess loads them), while the other crawls go on (one transaction
+each); judge each portal against its own history and publish the run report.
 
 Reads top to bottom as the pipeline. The work lives in plain modules (spiders.crawl,
 flows.batches, flows.drift, warehouse); the tasks here add retries, names and logs.
@@ -24,10 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
-import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -43,27 +40,19 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from flows import artifacts, batches, drift, runlock, staging, trend
+from flows import artifacts, batches, crawls, drift, runlock, staging, trend
 from flows.crawl_log import CrawlLogRelay
 from mirror.server import mirror_started
 from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
-from spiders.settings import CLOSESPIDER_TIMEOUT
 from warehouse import db, maintenance, runs
 from warehouse.dedupe_store import DedupeStore
 from warehouse.location import Location, locate
 from warehouse.runs import new_run_id
 from warehouse.loader import record_run
 
-# A crawl stops itself at PROVNEWS_CRAWL_TIMEOUT (Scrapy's CLOSESPIDER_TIMEOUT) and keeps what
-# it fetched; a crawl still running this long after that is hung, and is killed.
-CRAWL_KILL_SECONDS = CLOSESPIDER_TIMEOUT + 600
 # A failed crawl (the portal down, the child killed) is tried again after these pauses.
 CRAWL_RETRY_DELAYS = [int(s) for s in os.environ.get("PROVNEWS_CRAWL_RETRY_DELAYS", "30,120").split(",") if s]
-# Crawls at once, each a child process of about 70 MB. Live crawls mostly wait on politeness, so
-# several share a machine well; unbounded (Prefect's default), a run of hundreds of portals would
-# start hundreds of processes at once. The rest wait their turn.
-CONCURRENT_CRAWLS = int(os.environ.get("PROVNEWS_CONCURRENT_CRAWLS") or 8)
 
 # The portals' time zone: run names, the schedule (flows.serve) and the weekly trend are in it.
 LOCAL_TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -93,18 +82,6 @@ class CrawlFailed(RuntimeError):
 
 def _retry_unless_interrupted(task, task_run, state) -> bool:
     return not isinstance(state.data, CrawlInterrupted)
-
-
-_running_crawls: set[subprocess.Popen] = set()
-_stop_requested = threading.Event()
-
-
-def stop_crawls(*_signal_args) -> None:
-    """Ask every running crawl to stop cleanly, as Ctrl-C does, and start no new one. The CLI
-    installs this as its SIGINT handler; the run then loads what was staged and reports."""
-    _stop_requested.set()
-    for proc in list(_running_crawls):
-        proc.send_signal(signal.SIGINT)
 
 
 class PortalsFailed(RuntimeError):
@@ -171,43 +148,28 @@ class RunReport:
 @task(name="crawl-portal", task_run_name="crawl-{portal}", retries=len(CRAWL_RETRY_DELAYS),
       retry_delay_seconds=CRAWL_RETRY_DELAYS, retry_condition_fn=_retry_unless_interrupted,
       cache_policy=NO_CACHE)
-def crawl_portal(portal: str, batch_dir: Path, known_file: Path | None, since: date | None,
-                 until: date | None, mirror_url: str | None, base_url: str | None,
-                 settings: dict | None = None, job: staging.Job | None = None) -> dict:
-    """Run the portal's spider in a child process (Scrapy's reactor cannot restart in-process).
-    Returns the batch manifest; raises if the crawl did not complete."""
-    cmd = crawl.command(portal, batch_dir, known_urls=known_file, since=since, until=until,
-                        mirror_url=mirror_url, base_url=base_url, settings=settings,
-                        jobdir=job.scrapy_dir if job else None)
-    if _stop_requested.is_set():
-        raise CrawlInterrupted(f"crawl of {portal} not started: the run was asked to stop")
+def crawl_portal(portal: str, spec: crawl.Crawl, job: staging.Job | None, run_crawls: crawls.RunCrawls) -> dict:
+    """The portal's crawl: the first attempt waits for it in the run's crawl process that has
+    it, among other portals' crawls; a retry runs it alone in a new process. Returns the batch
+    manifest; raises if the crawl did not complete."""
+    batch_dir = Path(spec.batch_dir)
+    proc = run_crawls.first_attempt(portal)
+    if proc is None:
+        if crawls.stop_requested():
+            raise CrawlInterrupted(f"crawl of {portal} not started: the run was asked to stop")
+        proc = run_crawls.alone(spec)
     logger = get_run_logger()
-    with CrawlLogRelay(batch_dir / "crawl.log", portal, logger), \
-            subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
-        _running_crawls.add(proc)
-        if _stop_requested.is_set():  # asked between the check above and now
-            proc.send_signal(signal.SIGINT)
-        try:
-            _, stderr = proc.communicate(timeout=CRAWL_KILL_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            if job:
-                job.start_over(batch_dir)
-            raise CrawlFailed(f"the crawl was still running {CRAWL_KILL_SECONDS} s after its time bound "
-                              "(PROVNEWS_CRAWL_TIMEOUT): killed") from None
-        finally:
-            _running_crawls.discard(proc)
-    if proc.returncode == crawl.INTERRUPTED:
+    with CrawlLogRelay(batch_dir / crawl.LOG_FILE, portal, logger):
+        outcome = proc.outcome(portal)
+    if outcome.status == crawl.INTERRUPTED:
         raise CrawlInterrupted(f"crawl of {portal} stopped by a signal; "
                                + ("the same backfill resumes it" if job else "the next run fetches the rest"))
-    if proc.returncode != 0 or not (batch_dir / crawl.MANIFEST).exists():
+    if outcome.status != 0 or not (batch_dir / crawl.MANIFEST).exists():
         if job:
             job.start_over(batch_dir)  # the retry, or the next run, walks again from the first page
-        # The crawl's last line says why (`no listing page of P could be fetched: DNS lookup
-        # failed for P.gov.vn`, an exception); its log is relayed above, and a retry rewrites it.
-        last = (stderr or "").strip().splitlines()[-1:]
-        raise CrawlFailed(" ".join(last) or f"the crawl ended with exit status {proc.returncode} and no message")
+        # The cause in one line (`no listing page of P could be fetched: DNS lookup failed for
+        # P.gov.vn`, an exception); the crawl's log is relayed above, and a retry rewrites it.
+        raise CrawlFailed(outcome.message or f"the crawl ended with exit status {outcome.status} and no message")
     if job:
         job.finish()
     manifest = staging.Batch(batch_dir).manifest
@@ -355,8 +317,15 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                         for k in keys}
                 batch_dirs = {k: jobs[k].batch_dir(root, run_id, k) if jobs[k] else root / f"{run_id}-{k}"
                               for k in keys}
-                futures = {k: crawl_portal.submit(k, batch_dirs[k], known, since, until, served or mirror_url,
-                                                  base_url, crawl_settings[k], jobs[k]) for k in keys}
+                specs = {k: crawl.Crawl(k, str(batch_dirs[k]), known_urls=str(known),
+                                        since=str(since) if since else None, until=str(until) if until else None,
+                                        mirror_url=served or mirror_url, base_url=base_url,
+                                        jobdir=str(jobs[k].scrapy_dir) if jobs[k] else None,
+                                        settings=crawl_settings[k]) for k in keys}
+                # Every portal's crawl starts now, in a few processes; each portal's task (one
+                # thread each) waits for its outcome, and retries it alone.
+                run_crawls = crawls.RunCrawls(list(specs.values()), crawls.crawl_processes())
+                futures = {k: crawl_portal.submit(k, specs[k], jobs[k], run_crawls) for k in keys}
                 # Every batch in the order of its directory's name, the order a reprocess loads
                 # them in (the first copy loaded of an article is its original): those an earlier
                 # run left staged, then this run's, each as soon as its crawl and those of the
@@ -518,8 +487,9 @@ def _finish(report: RunReport) -> RunReport:
     return report
 
 
-@flow(name="ingest", flow_run_name=_run_name, log_prints=True,
-      task_runner=ThreadPoolTaskRunner(max_workers=CONCURRENT_CRAWLS))
+# A thread per portal's crawl task (no bound): each waits for its portal's crawl, which runs in
+# one of the run's few crawl processes (`flows.crawls`) whether its task has a thread or not.
+@flow(name="ingest", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner())
 def ingest(portals: Portals = None, since: date | SkipJsonSchema[None] = None, mirror: bool = False,
            mirror_url: str | SkipJsonSchema[None] = None, base_url: Internal[str | None] = None,
            db_path: Internal[str | None] = None, mirror_size: Internal[int] = 200) -> RunReport:
@@ -538,8 +508,7 @@ def ingest(portals: Portals = None, since: date | SkipJsonSchema[None] = None, m
                               db_path=db_path, mirror_size=mirror_size, queue=_queued()))
 
 
-@flow(name="backfill", flow_run_name=_run_name, log_prints=True,
-      task_runner=ThreadPoolTaskRunner(max_workers=CONCURRENT_CRAWLS))
+@flow(name="backfill", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner())
 def backfill(since: date, portals: Portals = None, until: date | SkipJsonSchema[None] = None,
              mirror: bool = False, mirror_url: str | SkipJsonSchema[None] = None,
              base_url: Internal[str | None] = None, db_path: Internal[str | None] = None,

@@ -1,26 +1,69 @@
-"""Crawl one portal into one staged batch. Run in a child process: Scrapy's reactor cannot be
-restarted inside a process, so the flow starts `python -m spiders.crawl ...` per portal.
+"""Crawl portals into staged batches, one batch per portal. Run in a child process: Scrapy's
+reactor cannot be restarted inside a process, so the flow starts this module per process.
+
+One portal (users, check-portals):
 
     python -m spiders.crawl yenbai --batch-dir data/batches/X [--known-urls F] [--since D]
         [--until D] [--mirror-url URL | --base-url URL] [--jobdir DIR] [-s NAME=VALUE]...
 
-On success the batch directory holds `pages.jsonl.gz` and, written last, `manifest.json`.
 Exit status: 0 done, 1 did not finish, 3 no listing page could be fetched, 130 stopped by
-SIGINT/SIGTERM. With `--jobdir`, a stopped crawl resumes where it stopped when run again with the
-same job and batch directories (Scrapy's JOBDIR keeps the queue and the requests already seen).
+SIGINT/SIGTERM; the cause of a failure is stderr's last line.
+
+Several portals at once, in one Scrapy process (the flow's runs):
+
+    python -m spiders.crawl --crawls FILE      (`-`: read it from stdin)
+
+FILE is a JSON list of crawls, each the fields of `Crawl`. Each crawler has its own settings
+(batch directory, JOBDIR, `-s` overrides) and its own `crawl.log`; as each crawl ends, one JSON
+line on stdout gives its outcome (`Outcome`: the portal, the exit status it would have had alone,
+the cause in one line), while the other crawls go on. One crawl failing does not stop the others.
+
+On success the batch directory holds `pages.jsonl.gz` and, written last, `manifest.json`. With a
+JOBDIR, a stopped crawl resumes where it stopped when run again with the same job and batch
+directories (Scrapy's JOBDIR keeps the queue and the requests already seen).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import sys
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 MANIFEST = "manifest.json"
+LOG_FILE = "crawl.log"
 INTERRUPTED = 130  # exit status of a crawl stopped by a signal: resumable, not a failure to retry
+SPIDER_ARGS = ("known_urls", "since", "until", "mirror_url", "base_url")
+
+
+@dataclass
+class Crawl:
+    """One portal's crawl into one batch directory (strings, as on a command line)."""
+    portal: str
+    batch_dir: str
+    known_urls: str | None = None
+    since: str | None = None        # YYYY-MM-DD
+    until: str | None = None
+    mirror_url: str | None = None
+    base_url: str | None = None
+    jobdir: str | None = None       # Scrapy's JOBDIR: a resumable crawl (a backfill)
+    settings: dict = field(default_factory=dict)  # `-s NAME=VALUE` overrides
+
+    def spider_args(self) -> dict:
+        return {name: getattr(self, name) for name in SPIDER_ARGS if getattr(self, name)}
+
+
+@dataclass
+class Outcome:
+    portal: str
+    status: int      # as the one-portal command's exit status
+    message: str = ""  # the cause of a failure, one line
 
 
 def command(portal: str, batch_dir, *, known_urls=None, since=None, until=None, mirror_url=None,
@@ -36,10 +79,15 @@ def command(portal: str, batch_dir, *, known_urls=None, since=None, until=None, 
     return cmd
 
 
+def shared_command() -> list[str]:
+    """The argument list of a process that crawls the portals given on its stdin."""
+    return [sys.executable, "-m", "spiders.crawl", "--crawls", "-"]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m spiders.crawl")
-    ap.add_argument("portal")
-    ap.add_argument("--batch-dir", required=True)
+    ap.add_argument("portal", nargs="?")
+    ap.add_argument("--batch-dir")
     ap.add_argument("--known-urls")
     ap.add_argument("--since")
     ap.add_argument("--until")
@@ -47,44 +95,102 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--base-url")
     ap.add_argument("--jobdir")
     ap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("--crawls", metavar="FILE", help="a JSON list of crawls to run at once (- for stdin)")
     args = ap.parse_args(argv)
 
+    if args.crawls:
+        text = sys.stdin.read() if args.crawls == "-" else Path(args.crawls).read_text()
+        run([Crawl(**c) for c in json.loads(text)],
+            lambda outcome: print(json.dumps(asdict(outcome)), flush=True))
+        return 0
+    if not (args.portal and args.batch_dir):
+        ap.error("give a portal and --batch-dir, or --crawls")
+    outcomes: list[Outcome] = []
+    run([Crawl(args.portal, args.batch_dir, args.known_urls, args.since, args.until, args.mirror_url,
+               args.base_url, args.jobdir, dict(pair.partition("=")[::2] for pair in args.set))],
+        outcomes.append)
+    [outcome] = outcomes
+    if outcome.message:
+        print(outcome.message, file=sys.stderr)
+    return outcome.status
+
+
+def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
+    """Run the crawls at once in this process; `report` gets each one's outcome as it ends."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
+    from scrapy.utils.reactor import install_reactor
+
+    settings = get_project_settings()
+    # No root log handler: Scrapy's LOG_FILE is one per process. Each crawl has a CrawlLog.
+    process = CrawlerProcess(settings, install_root_handler=False)
+    logging.root.setLevel(logging.NOTSET)  # as Scrapy's root handler sets it; the handlers filter
+    install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    for crawl in crawls:
+        _start(process, settings, crawl, report)
+    process.start()
+
+
+def _start(process, project_settings, crawl: Crawl, report: Callable[[Outcome], None]) -> None:
+    from scrapy.crawler import Crawler
+
+    from spiders.portal_spider import SPIDERS
+
+    if crawl.portal not in SPIDERS:
+        report(Outcome(crawl.portal, 1, f"unknown portal {crawl.portal!r}"))
+        return
+    started = datetime.now(timezone.utc)
+    batch = Path(crawl.batch_dir)
+    batch.mkdir(parents=True, exist_ok=True)
+    settings = project_settings.copy()  # this crawler's own: its batch, its job, its overrides
+    settings.set("PROVNEWS_BATCH_DIR", str(batch))
+    if crawl.jobdir:
+        settings.set("JOBDIR", crawl.jobdir)
+    for name, value in crawl.settings.items():
+        settings.set(name, value, priority="cmdline")
+    crawler = Crawler(SPIDERS[crawl.portal], settings)  # copies the settings once more
+    log = CrawlLog(crawler, batch / LOG_FILE)
+    with log.starting():
+        done = process.crawl(crawler, **crawl.spider_args())
+    log.count_only_own()
+
+    def finished(result):
+        try:
+            outcome = _finish(crawl, crawler, started, result)
+        except Exception as e:  # the manifest could not be written, say
+            logging.getLogger(__name__).exception("crawl of %s could not finish", crawl.portal,
+                                                  extra={"crawler": crawler})
+            outcome = Outcome(crawl.portal, 1, f"crawl of {crawl.portal} did not finish: {e!r}")
+        log.detach()
+        report(outcome)
+
+    done.addBoth(finished)
+
+
+def _finish(crawl: Crawl, crawler, started: datetime, result) -> Outcome:
+    """Write the manifest of a complete batch, last; the crawl's outcome."""
+    from twisted.python.failure import Failure
+
+    from scrapy.utils.log import failure_to_exc_info
 
     from spiders.portal_spider import SPIDERS
     from spiders.progress import PROBLEM_STAT, counts, save_counts
 
-    batch = Path(args.batch_dir)
-    batch.mkdir(parents=True, exist_ok=True)
-    settings = get_project_settings()
-    settings.set("PROVNEWS_BATCH_DIR", str(batch))
-    settings.set("LOG_FILE", str(batch / "crawl.log"))
-    settings.set("LOG_FILE_APPEND", False)
-    if args.jobdir:
-        settings.set("JOBDIR", args.jobdir)
-    for pair in args.set:
-        name, _, value = pair.partition("=")
-        settings.set(name, value, priority="cmdline")
-
-    started = datetime.now(timezone.utc)
-    process = CrawlerProcess(settings)
-    spider_args = {k: v for k, v in vars(args).items()
-                   if k in ("known_urls", "since", "until", "mirror_url", "base_url") and v}
-    crawler = process.create_crawler(SPIDERS[args.portal])
-    process.crawl(crawler, **spider_args)
-    process.start()
-
+    portal, batch = crawl.portal, Path(crawl.batch_dir)
+    if isinstance(result, Failure):  # the crawler could not start (the spider's arguments, say)
+        logging.getLogger(__name__).error("crawl of %s failed", portal, exc_info=failure_to_exc_info(result),
+                                          extra={"crawler": crawler})
+        return Outcome(portal, 1, f"crawl of {portal} failed: {result.getErrorMessage()}")
     finish = crawler.stats.get_value("finish_reason", "unknown")
     manifest = {
-        "portal": args.portal,
-        "definition_version": SPIDERS[args.portal].portal.version,  # the load cleans with this one
+        "portal": portal,
+        "definition_version": SPIDERS[portal].portal.version,  # the load cleans with this one
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "finish_reason": finish,
-        **counts(crawler.stats, args.jobdir),
-        "since": args.since, "until": args.until,
+        **counts(crawler.stats, crawl.jobdir),
+        "since": crawl.since, "until": crawl.until,
     }
     if finish == "closespider_timeout":
         # The portal's crawl reached PROVNEWS_CRAWL_TIMEOUT: what was fetched is complete pages,
@@ -95,22 +201,66 @@ def main(argv: list[str] | None = None) -> int:
     if finish == "finished" and not manifest["listing_pages"]:
         # Not one listing page: the portal is down or refuses us. Fail, so that the run says so.
         # The cause in one line (DNS, refused, timeout, HTTP status), read by the run and check-portals.
-        print(f"no listing page of {args.portal} could be fetched: "
-              f"{crawler.stats.get_value(PROBLEM_STAT) or 'cause unknown'}", file=sys.stderr)
-        return 3
+        return Outcome(portal, 3, f"no listing page of {portal} could be fetched: "
+                                  f"{crawler.stats.get_value(PROBLEM_STAT) or 'cause unknown'}")
     # Stopped or broken off: leave no manifest, so the batch is never loaded as if complete.
     if finish == "shutdown":
-        if args.jobdir:
-            save_counts(crawler.stats, args.jobdir)
-        print(f"crawl of {args.portal} stopped; resumable: {bool(args.jobdir)}", file=sys.stderr)
-        return INTERRUPTED
+        if crawl.jobdir:
+            save_counts(crawler.stats, crawl.jobdir)
+        return Outcome(portal, INTERRUPTED, f"crawl of {portal} stopped; resumable: {bool(crawl.jobdir)}")
     if finish != "finished" or not (batch / "pages.jsonl.gz").exists():
-        print(f"crawl of {args.portal} did not finish ({finish})", file=sys.stderr)
-        return 1
+        return Outcome(portal, 1, f"crawl of {portal} did not finish ({finish})")
     tmp = batch / (MANIFEST + ".part")
     tmp.write_text(json.dumps(manifest, indent=1))
     os.replace(tmp, batch / MANIFEST)
-    return 0
+    return Outcome(portal, 0)
+
+
+class CrawlLog(logging.FileHandler):
+    """One crawl's `crawl.log` in a process of several crawls (Scrapy's LOG_FILE would be one
+    file for all). It takes a record that names its crawler (`extra={"crawler": ...}`) or its
+    spider (`extra={"spider": ...}`, as Scrapy's records about a crawl mostly do, and the
+    spider's own logger), and one logged while this crawl starts (Scrapy's overridden settings,
+    the enabled middlewares). A record that names no crawl is the process's (a signal received,
+    an error of Twisted's): it goes to the log of every crawl still running, which it may
+    concern. A crawl alone in its process therefore logs what Scrapy's LOG_FILE would hold."""
+
+    _starting = None  # the crawler being started, if any
+
+    def __init__(self, crawler, path: Path):
+        settings = crawler.settings
+        super().__init__(path, mode="w", encoding=settings.get("LOG_ENCODING"))
+        self.crawler = crawler
+        self.setFormatter(logging.Formatter(fmt=settings.get("LOG_FORMAT"), datefmt=settings.get("LOG_DATEFORMAT")))
+        self.setLevel(settings.get("LOG_LEVEL"))
+        self.addFilter(self.owns)
+        logging.root.addHandler(self)
+
+    def owns(self, record: logging.LogRecord) -> bool:
+        owner = (getattr(record, "crawler", None) or getattr(getattr(record, "spider", None), "crawler", None)
+                 or CrawlLog._starting)
+        return owner is None or owner is self.crawler
+
+    @contextlib.contextmanager
+    def starting(self):
+        CrawlLog._starting = self.crawler
+        try:
+            yield
+        finally:
+            CrawlLog._starting = None
+
+    def count_only_own(self) -> None:
+        """Scrapy counts every record of the process into each crawler's stats (`log_count/...`,
+        once the crawl has started): count this crawl's and the process's only, as its log does."""
+        from scrapy.utils.log import LogCounterHandler
+        for handler in logging.root.handlers:
+            if isinstance(handler, LogCounterHandler) and handler.crawler is self.crawler:
+                handler.addFilter(self.owns)
+
+    def detach(self) -> None:
+        """The crawl has ended: its log is complete."""
+        logging.root.removeHandler(self)
+        self.close()
 
 
 if __name__ == "__main__":

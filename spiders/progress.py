@@ -1,6 +1,7 @@
 """Extension: every crawl writes its progress to `progress.json` in its batch directory, four
 times a second and once more as it closes: its counters, the share of a backfill's date range
-covered, when it started, how it finished and, if it failed, why, in one line (`problem`).
+covered, when it started, the crawl process (`pid`: several portals' crawls may share one), how it
+finished and, if it failed, why, in one line (`problem`).
 
 The crawl runs in a child process, so a file is the simplest channel. The terminal draws the
 run's display from it (`flows.progress`), the run report takes the figures of a portal that was
@@ -139,7 +140,7 @@ class ProgressFile:
 
     def write(self, finished: str | None = None) -> dict:
         progress = counts(self.crawler.stats, self.jobdir)
-        progress.update(coverage=self.spider.coverage(), started=self.started, finished=finished,
+        progress.update(coverage=self.spider.coverage(), started=self.started, pid=os.getpid(), finished=finished,
                         problem=self.problem(finished, progress["listing_pages"]))
         for path in self.paths:
             write_atomic(path, progress)
