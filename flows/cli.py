@@ -577,12 +577,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _exit_status(run) -> int:
     """Run a command; known failures become one line on stderr and an exit status."""
-    from flows.cleaning import Unusable
-    from flows.runlock import RunInProgress
-    from spiders.portals import UnknownPortal
-    from warehouse.db import UpgradeNeeded, WarehouseBusy
-    from warehouse.extensions import NotInstalled
-
     try:
         status = run()
         sys.stdout.flush()  # a closed pipe shows here at the latest, not at interpreter exit
@@ -593,21 +587,37 @@ def _exit_status(run) -> int:
         # takes what is left instead of a second error.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except NotInstalled as e:
-        print(f"provnews: {e}", file=sys.stderr)
-        return 1
-    except (UsageError, UnknownPortal, UpgradeNeeded) as e:
-        print(f"provnews: {e}", file=sys.stderr)
-        return 2
-    except Unusable as e:
-        print(f"provnews: no article: {e}", file=sys.stderr)
-        return 3
-    except (WarehouseBusy, RunInProgress) as e:
-        print(f"provnews: {e}", file=sys.stderr)
-        return 4
     except KeyboardInterrupt:
         print("provnews: interrupted; staged batches are kept and load on the next run", file=sys.stderr)
         return 130
+    except Exception as e:
+        known = _known_failure(e)
+        if known is None:
+            raise
+        status, line = known
+        print(f"provnews: {line}", file=sys.stderr)
+        return status
+
+
+def _known_failure(e: Exception) -> tuple[int, str] | None:
+    """(exit status, the line to print) of a known failure; None for anything else. Imports the
+    failures' modules only once one was raised: `provnews clean` would otherwise pay for
+    DuckDB's import on every call."""
+    from flows.cleaning import Unusable
+    from flows.runlock import RunInProgress
+    from spiders.portals import UnknownPortal
+    from warehouse.db import UpgradeNeeded, WarehouseBusy
+    from warehouse.extensions import NotInstalled
+
+    if isinstance(e, NotInstalled):
+        return 1, str(e)
+    if isinstance(e, (UsageError, UnknownPortal, UpgradeNeeded)):
+        return 2, str(e)
+    if isinstance(e, Unusable):
+        return 3, f"no article: {e}"
+    if isinstance(e, (WarehouseBusy, RunInProgress)):
+        return 4, str(e)
+    return None
 
 
 if __name__ == "__main__":

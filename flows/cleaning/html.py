@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import trafilatura
 from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import HTMLTranslator
@@ -133,6 +132,10 @@ def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tupl
 
 
 def _fallback(html: str, page: Selector, noise_lines: tuple, page_date) -> Cleaned:
+    # Imported here: a third of a second, wanted only by the pages the selectors cannot read
+    # (`provnews clean` of a seed or of a known portal's page never needs it).
+    import trafilatura
+
     doc = trafilatura.bare_extraction(page.root, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True)
     if doc is None or not (doc.text or "").strip():
