@@ -254,25 +254,37 @@ def committed_load(con, store: DedupeStore, work, before=None):
 def load(con, store: DedupeStore, batch: Batch, run_id: str, crawl_run: dict) -> BatchResult:
     """Clean, dedupe and append one batch as one load (`committed_load`); mark it loaded on disk
     after the commit. A batch loaded before adds nothing."""
+    return load_together(con, store, [(batch, crawl_run)], run_id)[0]
+
+
+def load_together(con, store: DedupeStore, pending: list[tuple[Batch, dict]], run_id: str) -> list[BatchResult]:
+    """`load` of several batches, each with its `crawl_runs` row, in this order and in one load:
+    for a run's batches with nothing new, whose commits would cost more than their work."""
     started = time.monotonic()
+
+    def work(load_no: int) -> list[BatchResult]:
+        return [_load_one(con, store, batch, run_id, crawl_run, load_no, started) for batch, crawl_run in pending]
+
+    results = committed_load(con, store, work)
+    for batch, _ in pending:
+        batch.mark_loaded()
+    return results
+
+
+def _load_one(con, store: DedupeStore, batch: Batch, run_id: str, crawl_run: dict, load_no: int,
+              started: float) -> BatchResult:
     manifest = batch.manifest
-
-    def work(load_no: int) -> BatchResult:
-        if loader.is_loaded(con, batch.batch_id):  # by an earlier run, or another worker just now
-            return BatchResult(batch.batch_id, manifest["portal"])
-        result = insert_batch(con, store, batch, run_id, load_no)
-        result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
-        row = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
-               "listing_pages": manifest["listing_pages"], "listing_entries": manifest.get("listing_entries"),
-               "pages_fetched": result.pages, "articles_new": result.new, "duplicates": result.duplicates,
-               "near_duplicates": result.near_duplicates, "rejected": result.rejected,
-               "fallback_extractions": result.fallback, **result.coverage,
-               "duration_s": round(result.seconds, 1)}  # crawl (if given) and load
-        loader.finish_batch(con, batch_id=batch.batch_id, run_id=row["run_id"], portal=result.portal,
-                            pages=result.pages, crawl_run=row)
-        result.loaded = True
-        return result
-
-    result = committed_load(con, store, work)
-    batch.mark_loaded()
+    if loader.is_loaded(con, batch.batch_id):  # by an earlier run, or another worker just now
+        return BatchResult(batch.batch_id, manifest["portal"])
+    result = insert_batch(con, store, batch, run_id, load_no)
+    result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
+    row = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
+           "listing_pages": manifest["listing_pages"], "listing_entries": manifest.get("listing_entries"),
+           "pages_fetched": result.pages, "articles_new": result.new, "duplicates": result.duplicates,
+           "near_duplicates": result.near_duplicates, "rejected": result.rejected,
+           "fallback_extractions": result.fallback, **result.coverage,
+           "duration_s": round(result.seconds, 1)}  # crawl (if given) and load
+    loader.finish_batch(con, batch_id=batch.batch_id, run_id=row["run_id"], portal=result.portal,
+                        pages=result.pages, crawl_run=row)
+    result.loaded = True
     return result

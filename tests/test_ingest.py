@@ -26,9 +26,10 @@ def runs(tmp_path_factory):
         first = ingest(mirror_url=m.base_url, db_path=str(db_file))
         hits_after_first = sum(m.hits.values())
         counts_after_first = table_counts(db_file)
+        loads_after_first = query(db_file, "SELECT loads FROM load_serial")[0][0]
         second = ingest(mirror_url=m.base_url, db_path=str(db_file))
         yield dict(db=db_file, first=first, second=second, mirror=m,
-                   counts_after_first=counts_after_first,
+                   counts_after_first=counts_after_first, loads_after_first=loads_after_first,
                    second_hits=sum(m.hits.values()) - hits_after_first)
 
 
@@ -113,6 +114,10 @@ def test_second_run_is_incremental_and_adds_nothing(runs):
         assert rep.new == 0 and rep.pages == 0
     assert runs["second_hits"] == sum(1 + len(p.categories) for p in PORTALS.values())
     assert query(runs["db"], "SELECT count(DISTINCT run_id) FROM crawl_runs")[0][0] == 2
+    # Every portal's batch of the second run recorded, all of them in one load (one commit)
+    assert query(runs["db"], "SELECT count(*) FROM crawl_runs WHERE run_id = ? AND status = 'loaded'",
+                 [runs["second"].run_id])[0][0] == len(PORTALS)
+    assert query(runs["db"], "SELECT loads FROM load_serial")[0][0] == runs["loads_after_first"] + 1
 
 
 def test_since_bounds_the_crawl(tmp_path):
