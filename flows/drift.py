@@ -73,13 +73,14 @@ def with_proposal(found: list[str], portal: str) -> list[str]:
     return found + [f"to propose a new definition: provnews add-portal {listing} --key {portal}"]
 
 
-def check(con, run_id: str, portal: str, settings: DriftSettings = DEFAULTS) -> list[str]:
-    """Judge one portal's row of a run against its history, and store the alerts on the row."""
-    rows = runs.history(con, portal)
-    run = next((r for r in rows if r["run_id"] == run_id), None)
-    if run is None:
-        return []
-    history = [r for r in rows if r["run_id"] != run_id and r["status"] == "loaded"]
-    found = with_proposal(alerts(run, history, settings), portal)
-    runs.set_alerts(con, run_id, portal, found)
+def check(con, run_id: str, portals: list[str], settings: DriftSettings = DEFAULTS) -> dict[str, list[str]]:
+    """Judge each portal's row of a run against its history, and store the alerts on the rows.
+    Returns {portal: alerts} of the portals with a row in the run."""
+    found = {}
+    for portal, rows in runs.histories(con, portals).items():
+        run = next((r for r in rows if r["run_id"] == run_id), None)
+        if run is not None:
+            history = [r for r in rows if r["run_id"] != run_id and r["status"] == "loaded"]
+            found[portal] = with_proposal(alerts(run, history, settings), portal)
+    runs.set_alerts(con, run_id, found)
     return found

@@ -394,7 +394,9 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                                          started_at=datetime.now(timezone.utc), status="crawl_failed",
                                          since=since, until=until, message=rep.message, requests=rep.requests,
                                          listing_pages=rep.listing_pages, pages_fetched=rep.pages))
-                rep.alerts = drift.check(con, run_id, rep.portal)
+            found = drift.check(con, run_id, list(report.portals))
+            for rep in report.portals.values():
+                rep.alerts = found.get(rep.portal, [])
                 for alert in rep.alerts if rep.status == "loaded" else ():  # a failed crawl's: its cause, logged above
                     logger.warning("drift on %s: %s", rep.portal, alert)
             artifacts.publish_trend(con, LOCAL_TIME_ZONE)

@@ -38,14 +38,29 @@ CRAWLS = "flow <> 'import'"
 
 def history(con, portal: str) -> list[dict]:
     """The portal's crawl_runs rows, newest first."""
-    cur = con.execute(f"SELECT * FROM crawl_runs WHERE portal = ? AND {CRAWLS} "
-                      "ORDER BY started_at DESC NULLS LAST", [portal])
+    return histories(con, [portal]).get(portal, [])
+
+
+def histories(con, portals: list[str]) -> dict[str, list[dict]]:
+    """{portal: its crawl_runs rows, newest first} of these portals, in one query."""
+    cur = con.execute(f"SELECT * FROM crawl_runs WHERE list_contains(?, portal) AND {CRAWLS} "
+                      "ORDER BY started_at DESC NULLS LAST", [portals])
     columns = [d[0] for d in cur.description]
-    return [dict(zip(columns, r)) for r in cur.fetchall()]
+    out: dict[str, list[dict]] = {}
+    for r in cur.fetchall():
+        row = dict(zip(columns, r))
+        out.setdefault(row["portal"], []).append(row)
+    return out
 
 
-def set_alerts(con, run_id: str, portal: str, alerts: list[str]) -> None:
-    con.execute("UPDATE crawl_runs SET alerts = ? WHERE run_id = ? AND portal = ?", [alerts, run_id, portal])
+def set_alerts(con, run_id: str, alerts: dict[str, list[str]]) -> None:
+    """Store each portal's alerts on its row of the run, in one statement (on the lake each
+    UPDATE costs a commit and a read of the table's files)."""
+    if alerts:
+        con.execute("UPDATE crawl_runs SET alerts = a.alerts "
+                    "FROM (SELECT unnest(?::VARCHAR[]) AS portal, unnest(?::VARCHAR[][]) AS alerts) a "
+                    "WHERE crawl_runs.run_id = ? AND crawl_runs.portal = a.portal",
+                    [list(alerts), list(alerts.values()), run_id])
 
 
 def since(con, started: object) -> list[tuple]:
