@@ -3,7 +3,9 @@
 Speed: articles per second of `flows.cleaning.clean_page` (portal selectors + text core) and of
 `trafilatura.bare_extraction` (with metadata), each over every page, in this run.
 Accuracy against the mirror's ground truth: title and author exact, date (day) exact, body
-correct when lead + body match the truth's words with token F1 >= 0.98.
+correct when lead + body match the truth's words with token F1 >= 0.98. And `provnews clean` on
+a seed in a fresh process (the command's start-up: its imports), against the bare interpreter's
+start, same run.
 
     python bench/cleaning.py [--per-portal N]
 """
@@ -12,13 +14,16 @@ from __future__ import annotations
 
 import argparse
 import re
+import statistics
+import subprocess
 import sys
 import time
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 import trafilatura  # noqa: E402
 
@@ -103,7 +108,24 @@ def main(argv=None) -> int:
         pct_ours, pct_theirs = 100 * s["ours"] / n, 100 * s["trafilatura"] / n
         target = ">= trafilatura" if field_name == "body" else "-"
         print(row(f"{field_name}_accuracy", pct_ours, "%", pct_theirs, target, pct_ours >= pct_theirs))
+    call, interpreter = clean_call_seconds()
+    print(row("clean_command_seconds", call, "s/call", interpreter, "<= 0.5 s", call <= 0.5))
     return 0
+
+
+def clean_call_seconds(calls: int = 5) -> tuple[float, float]:
+    """Median wall seconds of `provnews clean` on a seed in a fresh process, and, as its
+    baseline, of the bare interpreter starting and exiting, same run."""
+    seed = sorted((REPO / "seeds").glob("*.txt"))[0]
+
+    def median(argv):
+        times = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            subprocess.run(argv, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+    return median([sys.executable, "-m", "flows.cli", "clean", str(seed)]), median([sys.executable, "-c", "pass"])
 
 
 if __name__ == "__main__":
