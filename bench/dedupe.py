@@ -209,7 +209,6 @@ def main(argv=None) -> int:
                     help="past --large, stored articles of random words (see `unrelated`)")
     ap.add_argument("--new", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--skip-quality", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     small = args.large // 10
     out = []
