@@ -4,7 +4,6 @@ and `provnews reprocess` call them directly."""
 
 from __future__ import annotations
 
-import base64
 import itertools
 import time
 from collections import Counter
@@ -13,8 +12,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from flows.cleaning import Unusable, clean_page
-from flows.dedupe import DEFAULTS, NearDuplicateIndex, article_id, content_hash, sentences
+from flows.cleaning import Unusable, ahead
+from flows.dedupe import DEFAULTS, NearDuplicateIndex, article_id, sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
 from warehouse import db, index as lookups, loader
@@ -114,6 +113,7 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
     fields = []  # (title?, date?, author?, body length) of each new article, for `coverage`
     # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
     records = batch.records()
+    cleaned_ahead = ahead.Lines(batch.path, portal)  # what the crawl cleaned already
     reroots = []
     while chunk := list(itertools.islice(records, CHUNK_PAGES)):
         cleaned = []
@@ -123,17 +123,16 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
                        rec.get("detail", ""))
                 continue
             result.pages += 1
+            line = cleaned_ahead.take(rec["url_key"])
             if rec["url_key"] in known:
                 result.already_known += 1
                 continue
             try:
-                art = clean_page(base64.b64decode(rec["body_b64"]), portal=portal, url=rec["url"],
-                                 content_type=rec["headers"].get("Content-Type"),
-                                 listed_date=rec.get("listed_date"))
+                art, digest = ahead.cleaned(line) if line else ahead.clean_staged(rec, portal)
             except Unusable as e:
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
-            cleaned.append((rec["url_key"], art, content_hash(art.lead, art.body)))
+            cleaned.append((rec["url_key"], art, digest))
         reroots += dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now)
         fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
                       for a in rows["articles"])
@@ -268,6 +267,7 @@ def load_together(con, store: DedupeStore, pending: list[tuple[Batch, dict]], ru
     results = committed_load(con, store, work)
     for batch, _ in pending:
         batch.mark_loaded()
+        ahead.remove(batch.path)
     return results
 
 

@@ -163,19 +163,19 @@ def test_the_duckdb_shell_from_the_dependencies_opens_the_warehouse_read_only(tm
 
 RUN_THEN_STALL = textwrap.dedent("""
     import sys, time
-    from flows import batches
+    from flows.cleaning import ahead
 
     stage, db_file, mirror_url = sys.argv[1:4]
-    if stage == "cleaning":  # stall after a few pages have been cleaned, before any commit
-        clean_page, cleaned = batches.clean_page, []
-        def clean_then_stall(*args, **kwargs):
-            cleaned.append(1)
-            if len(cleaned) == 20:  # (not print: the flow's log_prints would take it)
+    if stage == "cleaning":  # stall after the load took a few cleaned pages, before any commit
+        cleaned, taken = ahead.cleaned, []
+        def take_then_stall(*args, **kwargs):
+            taken.append(1)
+            if len(taken) == 20:  # (not print: the flow's log_prints would take it)
                 sys.stdout.write("cleaning" + chr(10))
                 sys.stdout.flush()
                 time.sleep(600)
-            return clean_page(*args, **kwargs)
-        batches.clean_page = clean_then_stall
+            return cleaned(*args, **kwargs)
+        ahead.cleaned = take_then_stall
 
     from flows.ingest import ingest
     ingest(portals=["caobang", "hatinh"], mirror_url=mirror_url, db_path=db_file)
