@@ -30,7 +30,28 @@ def mirror():
 
 
 def run_cli(*args, env=None, timeout=300):
-    """Run `provnews` as a user would, in a child process."""
+    """Run `provnews` as a user would, in a child process. Its flows report to this test
+    process's Prefect server (`cli_api_url`) unless `env` names another."""
     import subprocess
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO, env={**os.environ, **(env or {})})
+                          timeout=timeout, cwd=REPO,
+                          env={**os.environ, "PREFECT_API_URL": cli_api_url(), **(env or {})})
+
+
+_cli_api: list[str] = []
+
+
+def cli_api_url() -> str:
+    """A `prefect server start --no-services` for the `provnews` commands this test process runs,
+    started by the first: each command would otherwise start and stop Prefect's temporary API
+    server of its own, about 10 s of CPU each (dozens of commands). The flows run in-process and
+    by `Popen` still use the temporary server, the way `make demo` does."""
+    if not _cli_api:
+        import atexit
+        import signal
+
+        from tests.prefect_server import start_server, stop_group
+        server, url = start_server(Path(tempfile.mkdtemp(prefix="provnews-prefect-cli-")), None, "--no-services")
+        atexit.register(stop_group, server, signal.SIGTERM, 30)
+        _cli_api.append(url)
+    return _cli_api[0]

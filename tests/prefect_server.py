@@ -43,28 +43,35 @@ def wait_for(condition, seconds: float = 120, what: str = "the condition", every
 @contextlib.contextmanager
 def prefect_server(home: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """The server, healthy, for the block; `env` adds to its environment (its settings)."""
+    server, url = start_server(home, env)
+    try:
+        with temporary_settings({PREFECT_API_URL: url}):
+            yield url
+    finally:
+        stop_group(server, signal.SIGTERM, timeout=60)
+
+
+def start_server(home: Path, env: dict[str, str] | None = None, *args: str) -> tuple[subprocess.Popen, str]:
+    """`prefect server start *args`, healthy; its process (stop it with `stop_group`) and API URL."""
     port = free_port()
     server_env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                   "PREFECT_UI_ENABLED": "false", **(env or {})}
     server_env.pop("PREFECT_API_URL", None)
     with open(home / "server.log", "wb") as log:
-        server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        server = subprocess.Popen([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), *args],
                                   env=server_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=2).read()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, \
-                    "prefect server did not start: " + (home / "server.log").read_text(errors="replace")[-2000:]
-                time.sleep(0.5)
-        with temporary_settings({PREFECT_API_URL: url}):
-            yield url
-    finally:
-        stop_group(server, signal.SIGTERM, timeout=60)
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2).read()
+            return server, url
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                stop_group(server, signal.SIGTERM, timeout=60)
+                raise AssertionError("prefect server did not start: "
+                                     + (home / "server.log").read_text(errors="replace")[-2000:]) from None
+            time.sleep(0.5)
 
 
 def stop_group(proc: subprocess.Popen, sig: int, timeout: float) -> None:
