@@ -55,3 +55,15 @@ def cli_api_url() -> str:
         atexit.register(stop_group, server, signal.SIGTERM, 30)
         _cli_api.append(url)
     return _cli_api[0]
+
+
+# The files that take minutes, slowest first (`make test` prints the slowest tests). The two
+# workers take files in the order collected, one at a time: run last, these left one worker
+# busy for minutes while the other had nothing to do.
+SLOWEST_FILES = ("test_pool.py", "test_ingest.py", "test_operations.py", "test_warehouse_ops.py",
+                 "test_add_portal.py", "test_prefect_server.py", "test_faults.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's own order kept
