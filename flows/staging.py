@@ -4,6 +4,9 @@ of the warehouse (`data/warehouse.staging/batches/` for `data/warehouse`; `wareh
     pages.jsonl.gz   every fetched page (raw bytes, base64, with URL, fetch time, status and the
                      headers that matter) and every fetch reject
     url_keys.txt     the canonical keys of the fetched pages
+    cleaned-<fingerprint>.jsonl.gz
+                     each page as the crawl cleaned it, until the batch is loaded
+                     (`flows.cleaning.ahead`)
     manifest.json    written last by the crawl: the batch is complete
     LOADED           written after the warehouse transaction committed
 
