@@ -1,9 +1,9 @@
 """De-duplication: exact copies, near-duplicates and shared passages, against the whole warehouse.
 
 - URL identity is `spiders.urls.url_key`.
-- Exact copies share `content_hash`: a hash of lead + body after folding what differs between
-  copies of one text (Unicode form, tone-mark placement `hoà`/`hòa`, case, punctuation,
-  spacing). The stored text stays as published.
+- Exact copies share `content_hash` (`flows.folding`): a hash of lead + body after folding
+  what differs between copies of one text (Unicode form, tone-mark placement `hoà`/`hòa`, case,
+  punctuation, spacing). The stored text stays as published.
 - Near-duplicates, as outlets republish: a copy keeps most of the shorter text but trims it,
   edits its lead, adds an outlet credit (`VOV.VN -`, `Theo TTXVN`). On real copies the word
   5-gram Jaccard similarity is only 0.40-0.53 while containment (the share of the shorter
@@ -40,7 +40,8 @@ from datetime import datetime
 import numpy as np
 from rensa import RMinHash
 
-TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
+from flows.folding import fold_vietnamese
+
 # MinHash signatures are rensa's RMinHash of the texts' 5-gram hashes, under this seed.
 MINHASH_SEED = 42
 
@@ -76,34 +77,7 @@ class DedupeSettings:
 DEFAULTS = DedupeSettings()
 
 
-# ------------------------------------------------------------------ normalisation and keys
-
-def _nfc(*chars: str) -> str:
-    return unicodedata.normalize("NFC", "".join(chars))
-
-
-# Old and new tone placement differ only where a tone can sit on either vowel of oa, oe, uy:
-# `hoà`/`hòa`, `khoẻ`/`khỏe`, `thuỷ`/`thủy`. Both map to the tone on the first vowel. (A
-# syllable like `hoàng` maps too — on both sides alike, so keys still compare equal.)
-_TONE_PLACEMENT = {_nfc(first, second, tone): _nfc(first, tone, second)
-                   for first, second in (("o", "a"), ("o", "e"), ("u", "y")) for tone in TONE_MARKS}
-_OLD_STYLE = re.compile("|".join(sorted(_TONE_PLACEMENT)))
-
-
-def fold_vietnamese(text: str) -> str:
-    """NFC, case folded, tone placement made uniform: old and new spellings compare equal."""
-    return _OLD_STYLE.sub(lambda m: _TONE_PLACEMENT[m.group()], unicodedata.normalize("NFC", text).casefold())
-
-
-def dedupe_text(text: str) -> str:
-    # Punctuation goes while letters are composed (NFC): combining marks are not \w.
-    words = re.sub(r"[\W_]+", " ", unicodedata.normalize("NFC", text)).strip()
-    return fold_vietnamese(words)
-
-
-def content_hash(lead: str | None, body: str) -> str:
-    return hashlib.sha256(dedupe_text(f"{lead or ''}\n{body}").encode("utf-8")).hexdigest()
-
+# ------------------------------------------------------------------ keys
 
 def article_id(url_key: str) -> str:
     return hashlib.sha256(url_key.encode("utf-8")).hexdigest()[:16]

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from flows.batches import BatchResult, committed_load, dedupe_chunk
 from flows.cleaning import Article, Unusable, clean_fields, clean_page
-from flows.dedupe import content_hash
+from flows.folding import content_hash
 from spiders.dates import VN_TZ, parse_vn_datetime
 from spiders.portals import PORTALS
 from spiders.urls import url_key

@@ -56,7 +56,7 @@ def field_accuracy(db_file, size: int = corpus.DEFAULT_ARTICLES_PER_PORTAL, port
     and how many of those found have the true title, publication day (Asia/Ho_Chi_Minh) and
     body, character for character. Exact republished copies make no row of their own (their URL
     points at the original), so they count as found and are not compared."""
-    from flows.dedupe import dedupe_text as fold
+    from flows.folding import dedupe_text as fold
     from spiders.portals import PORTALS
 
     with contextlib.closing(db.connect(db_file, read_only=True)) as con:

@@ -3,7 +3,8 @@
 import unicodedata
 from datetime import datetime, timezone
 
-from flows.dedupe import DEFAULTS, NearDuplicateIndex, content_hash, dedupe_text, sentences
+from flows.dedupe import DEFAULTS, NearDuplicateIndex, sentences
+from flows.folding import content_hash, dedupe_text
 
 BODY = ("Sáng 8/4, Ban Chấp hành Đảng bộ tỉnh tổ chức Hội nghị lần thứ 15 để đánh giá kết quả công tác quý I. "
         "Hội nghị bàn nhiệm vụ trọng tâm quý II và sơ kết ba năm thực hiện Nghị quyết về các chương trình "

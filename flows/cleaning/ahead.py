@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from flows.cleaning import Article, Unusable, clean_page
-from flows.dedupe import content_hash
+from flows.folding import content_hash
 from spiders.definitions import Portal
 
 PREFIX = "cleaned-"
@@ -33,10 +33,10 @@ PREFIX = "cleaned-"
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """What a page's cleaning depends on besides the portal's definition: this package, the
-    date parser, the content hash, and trafilatura (the fallback extractor)."""
+    date parser, the content hash (`flows.folding`), and trafilatura (the fallback extractor)."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(metadata.version("trafilatura").encode())
-    for path in [*sorted(here.glob("*.py")), here.parent / "dedupe.py", here.parent.parent / "spiders" / "dates.py"]:
+    for path in [*sorted(here.glob("*.py")), here.parent / "folding.py", here.parent.parent / "spiders" / "dates.py"]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

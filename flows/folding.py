@@ -1,0 +1,39 @@
+"""How two texts compare as one: Vietnamese folded (Unicode form, case, tone-mark placement),
+punctuation and spacing dropped, and the content hash of an article's text so folded, which
+exact copies share. Kept apart from `flows.dedupe` (NumPy, MinHash) because the crawls hash the
+pages they clean (`flows.cleaning.ahead`) and need none of that."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
+
+
+def _nfc(*chars: str) -> str:
+    return unicodedata.normalize("NFC", "".join(chars))
+
+
+# Old and new tone placement differ only where a tone can sit on either vowel of oa, oe, uy:
+# `hoà`/`hòa`, `khoẻ`/`khỏe`, `thuỷ`/`thủy`. Both map to the tone on the first vowel. (A
+# syllable like `hoàng` maps too — on both sides alike, so keys still compare equal.)
+_TONE_PLACEMENT = {_nfc(first, second, tone): _nfc(first, tone, second)
+                   for first, second in (("o", "a"), ("o", "e"), ("u", "y")) for tone in TONE_MARKS}
+_OLD_STYLE = re.compile("|".join(sorted(_TONE_PLACEMENT)))
+
+
+def fold_vietnamese(text: str) -> str:
+    """NFC, case folded, tone placement made uniform: old and new spellings compare equal."""
+    return _OLD_STYLE.sub(lambda m: _TONE_PLACEMENT[m.group()], unicodedata.normalize("NFC", text).casefold())
+
+
+def dedupe_text(text: str) -> str:
+    # Punctuation goes while letters are composed (NFC): combining marks are not \w.
+    words = re.sub(r"[\W_]+", " ", unicodedata.normalize("NFC", text)).strip()
+    return fold_vietnamese(words)
+
+
+def content_hash(lead: str | None, body: str) -> str:
+    return hashlib.sha256(dedupe_text(f"{lead or ''}\n{body}").encode("utf-8")).hexdigest()
