@@ -1,5 +1,6 @@
 """Shared fixtures. Everything is real: the mirror listens on 127.0.0.1, crawls run in child
-processes, the warehouse is a DuckLake on disk, flows run on Prefect's local ephemeral API."""
+processes, the warehouse is a DuckLake on disk, flows run in-process on Prefect's local ephemeral
+API, and the `provnews` commands a test runs report to a real `prefect server` (`cli_api_url`)."""
 
 from __future__ import annotations
 
