@@ -123,7 +123,7 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
                        rec.get("detail", ""))
                 continue
             result.pages += 1
-            line = cleaned_ahead.take(rec["url_key"])
+            line = cleaned_ahead.take(rec["url_key"])  # every page's, known or not: the lines stay in step
             if rec["url_key"] in known:
                 result.already_known += 1
                 continue

@@ -6,14 +6,13 @@ warehouse.
 
 from __future__ import annotations
 
-import base64
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flows import staging
-from flows.cleaning import Unusable, clean_page
+from flows.cleaning import Unusable, ahead
 from spiders import crawl, progress
 from spiders.portals import PORTALS, get as get_portal
 
@@ -44,8 +43,7 @@ def check_portal(key: str, mirror_url: str | None = None, base_url: str | None =
         return out
     out["url"] = page["url"]
     try:
-        art = clean_page(base64.b64decode(page["body_b64"]), portal=get_portal(key), url=page["url"],
-                         content_type=page["headers"].get("Content-Type"), listed_date=page.get("listed_date"))
+        art, _ = ahead.clean_staged(page, get_portal(key))
     except Unusable as e:
         out["problem"] = f"article unusable: {e.reason}"
         return out

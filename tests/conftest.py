@@ -4,6 +4,7 @@ API, and the `provnews` commands a test runs report to a real `prefect server` (
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -39,32 +40,16 @@ def run_cli(*args, env=None, timeout=300):
                           env={**os.environ, "PREFECT_API_URL": cli_api_url(), **(env or {})})
 
 
-_cli_api: list[str] = []
-
-
+@functools.cache
 def cli_api_url() -> str:
     """A `prefect server start --no-services` for the `provnews` commands this test process runs,
     started by the first: each command would otherwise start and stop Prefect's temporary API
     server of its own, about 10 s of CPU each (dozens of commands). The flows run in-process and
     by `Popen` still use the temporary server, the way `make demo` does."""
-    if not _cli_api:
-        import atexit
-        import signal
+    import atexit
+    import signal
 
-        from tests.prefect_server import start_server, stop_group
-        server, url = start_server(Path(tempfile.mkdtemp(prefix="provnews-prefect-cli-")), None, "--no-services")
-        atexit.register(stop_group, server, signal.SIGTERM, 30)
-        _cli_api.append(url)
-    return _cli_api[0]
-
-
-# The files that take minutes, slowest first (`make test` prints the slowest tests). The two
-# workers take files in the order collected, one at a time: run last, these left one worker
-# busy for minutes while the other had nothing to do.
-SLOWEST_FILES = ("test_pool.py", "test_ingest.py", "test_operations.py", "test_warehouse_ops.py",
-                 "test_add_portal.py", "test_prefect_server.py", "test_faults.py")
-
-
-def pytest_collection_modifyitems(items):
-    rank = {name: i for i, name in enumerate(SLOWEST_FILES)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's own order kept
+    from tests.prefect_server import start_server, stop_group
+    server, url = start_server(Path(tempfile.mkdtemp(prefix="provnews-prefect-cli-")), None, "--no-services")
+    atexit.register(stop_group, server, signal.SIGTERM, 30)
+    return url
