@@ -49,6 +49,10 @@ PROVNEWS_FULL_WALK = False         # walk past listing pages with nothing new (a
 # yields is handed to are synchronous (the scheduler for requests, the staging pipeline for
 # items): there is no waiting for that concurrency to overlap.
 CONCURRENT_ITEMS = 1
+# Scrapy reads the source of each generator callback, for every response, to warn about a
+# `return value` in it: its cache is keyed by the bound method, a new object at each request,
+# so it never hits. Profiled: 0.58 of 7.5 s in a crawl of one portal (555 article pages).
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 COOKIES_ENABLED = True  # ASP.NET postbacks carry session state
 TELNETCONSOLE_ENABLED = False
