@@ -111,13 +111,15 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
                "the next crawl walks on past what it knows to fetch the rest")
     known = lookups.lookup(con, "article_urls", "url_key", batch.url_keys())
     fields = []  # (title?, date?, author?, body length) of each new article, for `coverage`
-    # The raw pages are streamed, never held all at once: a backfill's batch can be 10^5 pages.
+    # The raw pages are streamed, one at a time, never held together: a backfill's batch can be
+    # 10^5 pages, and a chunk of them is tens of megabytes that the cleaned articles do not need.
     records = batch.records()
     cleaned_ahead = ahead.Lines(batch.path, portal)  # what the crawl cleaned already
     reroots = []
-    while chunk := list(itertools.islice(records, CHUNK_PAGES)):
-        cleaned = []
-        for rec in chunk:
+    while True:
+        cleaned, read = [], 0
+        for rec in itertools.islice(records, CHUNK_PAGES):
+            read += 1
             if rec["kind"] == "reject":
                 reject(rec["url"], rec.get("url_key"), rec["stage"], rec["reason"], rec.get("http_status"),
                        rec.get("detail", ""))
@@ -133,6 +135,8 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
             cleaned.append((rec["url_key"], art, digest))
+        if not read:
+            break
         reroots += dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now)
         fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
                       for a in rows["articles"])
@@ -262,7 +266,12 @@ def load_together(con, store: DedupeStore, pending: list[tuple[Batch, dict]], ru
     started = time.monotonic()
 
     def work(load_no: int) -> list[BatchResult]:
-        return [_load_one(con, store, batch, run_id, crawl_run, load_no, started) for batch, crawl_run in pending]
+        # Loaded by an earlier run, or by another worker just now: nothing to add.
+        done = loader.loaded_among(con, [batch.batch_id for batch, _ in pending])
+        loader.forget_runs(con, [(c["run_id"], c["portal"]) for batch, c in pending
+                                 if batch.batch_id not in done])
+        return [BatchResult(batch.batch_id, batch.manifest["portal"]) if batch.batch_id in done
+                else _load_one(con, store, batch, run_id, crawl_run, load_no, started) for batch, crawl_run in pending]
 
     results = committed_load(con, store, work)
     for batch, _ in pending:
@@ -274,8 +283,6 @@ def load_together(con, store: DedupeStore, pending: list[tuple[Batch, dict]], ru
 def _load_one(con, store: DedupeStore, batch: Batch, run_id: str, crawl_run: dict, load_no: int,
               started: float) -> BatchResult:
     manifest = batch.manifest
-    if loader.is_loaded(con, batch.batch_id):  # by an earlier run, or another worker just now
-        return BatchResult(batch.batch_id, manifest["portal"])
     result = insert_batch(con, store, batch, run_id, load_no)
     result.seconds = (crawl_run.get("duration_s") or 0) + time.monotonic() - started
     row = {"status": "loaded", **crawl_run, "requests": manifest["requests"],
