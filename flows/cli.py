@@ -384,10 +384,11 @@ def cmd_import(args) -> int:
     with runlock.run_lock(loc), Progress("import", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                                             console=console, disable=not console.is_terminal) as bar:
         task = bar.add_task("import", total=args.file.stat().st_size)
-        with contextlib.closing(db.connect(loc)) as con, DedupeStore.opened(loc.staging) as store:
-            result = importing.import_file(con, store, args.file, args.source,
-                                           progress=lambda done: bar.update(task, completed=done))
-        problem = maintenance.compact_in_child(loc) if loc.is_lake and result.new else None
+        with contextlib.closing(db.connect(loc)) as con:
+            with DedupeStore.opened(loc.staging) as store:
+                result = importing.import_file(con, store, args.file, args.source,
+                                               progress=lambda done: bar.update(task, completed=done))
+            problem = maintenance.compact_bounded(con) if loc.is_lake and result.new else None
     if problem:
         print(f"provnews: lake not compacted ({problem}); the next load compacts it", file=sys.stderr)
     rejected = sum(result.rejects.values())

@@ -1,7 +1,7 @@
 """The ingest and backfill flows: crawl the portals (all at once, in a few child processes:
-`flows.crawls`); load the batches an earlier run left staged, then each portal's batch once its
-crawl ends (in the order a reprocess loads them), while the other crawls go on (one transaction
-each); judge each portal against its own history and publish the run report.
+`flows.crawls`); load the batches an earlier run left staged, then each portal's batch as soon
+as its crawl ends, while the other crawls go on (one transaction each); judge each portal
+against its own history and publish the run report.
 
 Reads top to bottom as the pipeline. The work lives in plain modules (spiders.crawl,
 flows.batches, flows.drift, warehouse); the tasks here add retries, names and logs.
@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
@@ -206,24 +207,26 @@ def _crawl_run(batch: staging.Batch, flow_name: str, since: date | None, until: 
 
 
 @task(name="compact-lake", task_run_name="compact-lake", cache_policy=NO_CACHE)
-def compact_lake(loc: Location) -> None:
-    """Compact the lake's files after the run's loads, in a child process
-    (`warehouse.maintenance.compact_in_child`). Bounded, like every stage; the articles are
+def compact_lake(con: duckdb.DuckDBPyConnection) -> None:
+    """Compact the lake's files after the run's loads, through the run's connection
+    (`warehouse.maintenance.compact_bounded`). Bounded, like every stage; the articles are
     committed (and searchable), and the next run compacts."""
-    problem = maintenance.compact_in_child(loc)
+    problem = maintenance.compact_bounded(con)
     if problem:
         get_run_logger().warning("lake not compacted: %s", problem)
 
 
-def _write_known(loc: Location, root: Path, workdir: Path) -> tuple[Path, set[str]]:
+def _write_known(loc: Location, root: Path, workdir: Path,
+                 writer: duckdb.DuckDBPyConnection | None) -> tuple[Path, set[str]]:
     """The URL keys a crawl need not fetch: the warehouse's, plus those of batches staged but not
     yet loaded (when the warehouse is held by another process, the archive's keys stand in);
-    and the portals whose last crawl was cut short by its time bound (`warehouse.runs.cut_short`)."""
+    and the portals whose last crawl was cut short by its time bound (`warehouse.runs.cut_short`).
+    Read through the run's `writer` if it is open already (a lake's), else read-only."""
     keys: set[str] = set()
     cut_short: set[str] = set()
     staged = staging.pending(root)
     try:
-        with contextlib.closing(db.connect(loc, read_only=True)) as con:
+        with contextlib.nullcontext(writer) if writer else contextlib.closing(db.connect(loc, read_only=True)) as con:
             keys.update(runs.known_url_keys(con))
             cut_short = runs.cut_short(con)
     except FileNotFoundError:  # no warehouse yet
@@ -327,7 +330,10 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                            "they are not read: move this warehouse's into %s", legacy, root)
         with _Loads(loc, run_id, flow_name, since, until) as loads:
             with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
-                known, cut_short = _write_known(loc, root, Path(tmp))
+                # A lake is opened for writing at once, once for the run: its readers never wait
+                # for a writer. A DuckDB file is held from the first load on: until then,
+                # analysts may read it.
+                known, cut_short = _write_known(loc, root, Path(tmp), loads.open() if loc.is_lake else None)
                 # A backfill walks down to --since whatever the warehouse holds (it fills gaps in
                 # history, fetching only what is missing); a scheduled ingest stops at the first
                 # listing page with nothing new, unless the portal's last crawl was cut short.
@@ -349,19 +355,20 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                 # thread each) waits for its outcome, and retries it alone.
                 run_crawls = crawls.RunCrawls(list(specs.values()), crawls.crawl_processes())
                 futures = {k: crawl_portal.submit(k, specs[k], jobs[k], run_crawls) for k in keys}
-                # Every batch in the order of its directory's name, the order a reprocess loads
-                # them in (the first copy loaded of an article is its original): those an earlier
-                # run left staged, then this run's, each as soon as its crawl and those of the
-                # batches before it have ended, while the other crawls go on (child processes).
-                portal_of = {path: k for k, path in batch_dirs.items()}
-                leftovers = [b.path for b in staging.pending(root) if b.path not in portal_of
-                             and (not pool or b.manifest["portal"] in keys)]
-                for path in sorted([*leftovers, *portal_of], key=lambda p: p.name):
-                    if path in portal_of:
-                        key = portal_of[path]
-                        if not _crawled(futures[key], report.portals[key]):
-                            continue
-                    batch = staging.Batch(path)
+                # The batches an earlier run left staged first, in the order of their names; then
+                # this run's, each as soon as its crawl has ended, while the other crawls go on
+                # (child processes). The first copy loaded of an article is its original, and a
+                # reprocess loads the batches again in the order they were loaded
+                # (`warehouse.forget.loaded_batches`), so a crawl that ends early need not wait.
+                for batch in staging.pending(root):
+                    if batch.path not in batch_dirs.values() and (not pool or batch.manifest["portal"] in keys):
+                        loads.load(batch)
+                portal_of = {future: k for k, future in futures.items()}
+                for future in as_completed(list(futures.values())):
+                    key = portal_of[future]
+                    if not _crawled(future, report.portals[key]):
+                        continue
+                    batch = staging.Batch(batch_dirs[key])
                     if batch.complete and not batch.loaded:
                         loads.load(batch)
                 loads.finish()
@@ -400,9 +407,9 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                 for alert in rep.alerts if rep.status == "loaded" else ():  # a failed crawl's: its cause, logged above
                     logger.warning("drift on %s: %s", rep.portal, alert)
             artifacts.publish_trend(con, LOCAL_TIME_ZONE)
+            if loc.is_lake and any(r.new for r in results):
+                compact_lake(con)
         del con
-        if loc.is_lake and any(r.new for r in results):
-            compact_lake(loc)
     artifacts.publish_report(report)
     return report
 

@@ -173,12 +173,27 @@ def test_compaction_keeps_each_table_to_a_few_files_and_every_row(tmp_path):
             batches.load(con, store, batch, f"r{n}", run_row(batch))
         rows = con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone()
         assert live_files(con, "articles") >= 8
-        maintenance.compact(con)
+        assert maintenance.compact_bounded(con) is None  # as a run compacts, through its connection
         assert live_files(con, "articles") == 1
         assert live_files(con, "article_urls") == 1
         assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM articles").fetchone() == rows
     with contextlib.closing(open_readonly(tmp_path / "w")) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == rows[0] > 24
+
+
+def test_a_compaction_past_its_bound_is_stopped_and_the_connection_goes_on(tmp_path, monkeypatch):
+    """The run compacts through its own connection: one that does not end is interrupted at
+    COMPACT_SECONDS, says why in one line, and leaves the connection usable."""
+    from warehouse import maintenance
+
+    def endless(con):
+        con.execute("SELECT count(*) FROM range(1000000000000) a WHERE a.range % 7 = 3").fetchall()
+
+    monkeypatch.setattr(maintenance, "COMPACT_SECONDS", 0.5)
+    monkeypatch.setattr(maintenance, "compact", endless)
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
+        assert maintenance.compact_bounded(con) == "no end after 0.5 s"
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (0,)
 
 
 def test_a_load_that_began_before_another_writers_compaction_runs_again_and_sees_every_row(tmp_path):

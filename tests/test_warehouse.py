@@ -113,6 +113,32 @@ def test_exact_copies_under_another_url_make_no_second_row(tmp_path):
         assert counts(con)["articles"] == 3 and counts(con)["article_urls"] == 6
 
 
+def test_reprocess_loads_the_batches_in_the_order_they_were_loaded_not_by_name(tmp_path):
+    """A run loads each portal's batch as its crawl ends, whatever its name: the copy loaded
+    first stays the original when the archive is loaded again."""
+    from flows.reprocess import reprocess
+    root = tmp_path / "batches"
+    named_first, loaded_first = make_batch(root, "r1-caobang", indices=range(3, 6)), \
+        make_batch(root, "r1-caobang-repost", indices=range(3, 6))
+    lines = [json.loads(x) for x in gzip.open(loaded_first.path / "pages.jsonl.gz", "rt")]
+    for rec in lines:
+        rec["url_key"] = (rec.get("url_key") or "") + "-repost"
+        rec["url"] = rec["fetched_url"] = rec["url"] + "?repost"
+    with gzip.open(loaded_first.path / "pages.jsonl.gz", "wt") as f:
+        f.writelines(json.dumps(r) + "\n" for r in lines)
+
+    def originals(con):
+        return con.execute("SELECT article_id, url FROM articles ORDER BY 1").fetchall()
+
+    with loading(tmp_path / "w") as (con, store):
+        batches.load(con, store, loaded_first, "r1", run_row(loaded_first))
+        batches.load(con, store, named_first, "r1", run_row(named_first))
+        before = originals(con)
+        assert len(before) == 3 and all(url.endswith("?repost") for _, url in before)
+        reprocess(con, store, root)
+        assert originals(con) == before
+
+
 def test_only_complete_batches_are_pending(tmp_path):
     root = tmp_path / "batches"
     make_batch(root, "r1-caobang", manifest=False)  # an interrupted crawl

@@ -8,9 +8,11 @@ from warehouse import search
 
 def loaded_batches(con, portals: list[str] | None) -> list[tuple]:
     """(batch_id, run_id, portal, loaded_at) of the portals' loaded batches (all, for None), in
-    the order they were loaded."""
+    the order they were loaded: `loaded_at` is the time its load's transaction began, and a load
+    that lost its commit to another began again after that one had committed (the batches of
+    one load, which hold no article, by name)."""
     return con.execute("SELECT batch_id, run_id, portal, loaded_at FROM loaded_batches "
-                       "WHERE ? IS NULL OR portal IN (SELECT unnest(?)) ORDER BY batch_id",
+                       "WHERE ? IS NULL OR portal IN (SELECT unnest(?)) ORDER BY loaded_at, batch_id",
                        [portals, portals]).fetchall()
 
 

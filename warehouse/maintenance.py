@@ -1,8 +1,8 @@
 """Keeping a DuckLake's files in check. Every load commits a few small Parquet files per table
 (the search index's included), every update writes delete files (the index's term counts, each
 load; re-rooted near-duplicate groups; `provnews reprocess`), and a rebuild of the index
-replaces its tables. After the loads of a run (or an import) that added articles, in a child
-process (`compact_in_child`), `compact`:
+replaces its tables. After the loads of a run (or an import) that added articles, through the
+writer's own connection (`compact_bounded`), `compact`:
 
 - merges adjacent small files of each table into larger ones, and rewrites files whose rows are
   more than a tenth deleted;
@@ -46,19 +46,28 @@ def awaiting_removal(con) -> int:
                        ).fetchone()[0]
 
 
-def compact_in_child(spec) -> str | None:
-    """Compact the lake at `spec` in a child process, out of the caller's transactions: bounded
-    in time, and the memory it takes is given back when it exits. Returns why it failed, or
-    None (a failure loses nothing: the next run compacts)."""
-    import subprocess
-    import sys
+def compact_bounded(con) -> str | None:
+    """`compact` through the writer's connection, out of its transactions, stopped (rolled back:
+    each step commits on its own) if it runs past COMPACT_SECONDS. Returns why it failed, or None;
+    a failure loses nothing, the next run compacts. On the writer's connection rather than in a
+    process of its own: that process would load DuckDB and its extensions a second time, and held
+    about 300 MB beside the writer's at the end of a run, the run's peak of memory."""
+    import threading
 
+    import duckdb
+
+    timer = threading.Timer(COMPACT_SECONDS, con.interrupt)
+    timer.daemon = True
+    timer.start()
     try:
-        done = subprocess.run([sys.executable, "-m", "warehouse.maintenance", str(spec)], capture_output=True,
-                              text=True, timeout=COMPACT_SECONDS)
-    except subprocess.TimeoutExpired:
+        compact(con)
+    except duckdb.InterruptException:
         return f"no end after {COMPACT_SECONDS} s"
-    return " ".join(done.stderr.strip().splitlines()[-1:]) or f"exit status {done.returncode}" if done.returncode else None
+    except duckdb.Error as e:
+        return " ".join(str(e).split())[:300]
+    finally:
+        timer.cancel()
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
