@@ -19,11 +19,6 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
-from scrapy.utils.job import job_dir
-from twisted.internet import task
-
 PROGRESS_FILE = "progress.json"
 EARLIER_COUNTS_FILE = "earlier_counts.json"  # what the interrupted parts of a resumed crawl counted
 # Against the mirror a crawl fetches about a hundred pages a second: written once a second, the
@@ -88,7 +83,13 @@ def write_atomic(path: Path, data: dict) -> None:
 
 
 class ProgressFile:
+    """The extension. Scrapy and Twisted are imported where it runs, in the crawl processes: the
+    flow process reads these files (`read`) and would otherwise hold both, about 40 MB, for it."""
+
     def __init__(self, crawler, paths: list[Path]):
+        from scrapy.utils.job import job_dir
+        from twisted.internet import task
+
         self.crawler = crawler
         self.jobdir = job_dir(crawler.settings)
         self.paths = paths
@@ -98,6 +99,10 @@ class ProgressFile:
 
     @classmethod
     def from_crawler(cls, crawler):
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+        from scrapy.utils.job import job_dir
+
         dirs = [d for d in (crawler.settings.get("PROVNEWS_BATCH_DIR"), job_dir(crawler.settings)) if d]
         if not dirs:
             raise NotConfigured
