@@ -39,6 +39,8 @@ KILLED = f"the crawl was still running {CRAWL_KILL_SECONDS} s after its time bou
 
 _running: set["CrawlProcess"] = set()
 _stop_requested = threading.Event()
+# Crawl processes started before a run knew its crawls (`start_early`), waiting for them.
+_early: list[subprocess.Popen] = []
 
 
 def crawl_processes() -> int:
@@ -46,6 +48,28 @@ def crawl_processes() -> int:
     (default: the cores this process may run on)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(int(os.environ.get("PROVNEWS_CRAWL_PROCESSES") or cores or 1), 1)
+
+
+def _spawn() -> subprocess.Popen:
+    return subprocess.Popen(shared_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@contextlib.contextmanager
+def started_early(processes: int):
+    """Start the run's crawl processes at once, before it knows its crawls (the warehouse's URL
+    keys, say): each imports Scrapy and the spiders, about 0.7 s, meanwhile, then waits for its
+    crawls on stdin. `CrawlProcess` takes them first. Those still waiting at the block's end are
+    told there is nothing to crawl, and end."""
+    _early.extend(_spawn() for _ in range(processes))
+    try:
+        yield
+    finally:
+        while _early:
+            proc = _early.pop()
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            proc.wait()
 
 
 def stop_crawls(*_signal_args) -> None:
@@ -73,8 +97,10 @@ class CrawlProcess:
         for crawl in crawls:  # an earlier attempt's log, relayed then: the new one starts empty
             (Path(crawl.batch_dir) / LOG_FILE).unlink(missing_ok=True)
         self.deadline = time.monotonic() + CRAWL_KILL_SECONDS
-        self.proc = subprocess.Popen(shared_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+        try:
+            self.proc = _early.pop()
+        except IndexError:
+            self.proc = _spawn()
         _running.add(self)
         if _stop_requested.is_set():  # asked while this process was being started
             self.interrupt()

@@ -329,7 +329,8 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
             logger.warning("%s holds batches of an older layout, shared by every warehouse of the directory; "
                            "they are not read: move this warehouse's into %s", legacy, root)
         with _Loads(loc, run_id, flow_name, since, until) as loads:
-            with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served:
+            with tempfile.TemporaryDirectory(prefix="provnews-") as tmp, mirror_started(mirror, mirror_size) as served, \
+                    crawls.started_early(min(crawls.crawl_processes(), len(keys))):
                 # A lake is opened for writing at once, once for the run: its readers never wait
                 # for a writer. A DuckDB file is held from the first load on: until then,
                 # analysts may read it.

@@ -99,7 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.crawls:
+        if args.crawls == "-":
+            # Started ahead of its crawls (`flows.crawls.start_early`): Scrapy and the spiders
+            # are imported while the run gets the crawls ready; no crawls at all ends it.
+            import scrapy.crawler  # noqa: F401
+            import spiders.portal_spider  # noqa: F401
         text = sys.stdin.read() if args.crawls == "-" else Path(args.crawls).read_text()
+        if not text.strip():
+            return 0
         run([Crawl(**c) for c in json.loads(text)],
             lambda outcome: print(json.dumps(asdict(outcome)), flush=True))
         return 0

@@ -172,3 +172,21 @@ def test_ctrl_c_stops_every_crawl_of_every_crawl_process(tmp_path):
     assert len({s["pid"] for s in stopped.values()}) == 2
     assert not crawl_processes_alive() and not any(Path(f"/proc/{s['pid']}").exists() for s in stopped.values())
     assert not staging.complete(staging.batches_root(db_file))  # nothing loaded as if complete
+
+
+def test_crawl_processes_started_early_take_the_crawls_or_end(mirror, tmp_path):
+    """A run starts its crawl processes before it knows its crawls (they import Scrapy
+    meanwhile): the crawls go to them, and one left without crawls ends, having crawled nothing."""
+    from flows import crawls
+    from spiders.crawl import MANIFEST, Crawl
+
+    with crawls.started_early(2):
+        early = list(crawls._early)
+        run = crawls.RunCrawls([Crawl("caobang", str(tmp_path / "caobang"), mirror_url=mirror.base_url)], 1)
+        proc = run.first_attempt("caobang")
+        assert proc.proc in early and len(crawls._early) == 1
+        assert proc.outcome("caobang").status == 0
+    assert (tmp_path / "caobang" / MANIFEST).exists()
+    (unused,) = [p for p in early if p is not proc.proc]
+    assert unused.returncode == 0 and unused.stdout.read() == ""
+    assert crawls._early == []
