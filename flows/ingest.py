@@ -1,7 +1,7 @@
 """The ingest and backfill flows: crawl the portals (all at once, in a few child processes:
-`flows.crawls`); load the batches an earlier run left staged, then each portal's batch as soon
-as its crawl ends, while the other crawls go on (one transaction each); judge each portal
-against its own history and publish the run report.
+`flows.crawls`); load the batches an earlier run left staged, then each portal's batch once its
+crawl ends (in the order of the batches' names), while the other crawls go on (one transaction
+each); judge each portal against its own history and publish the run report.
 
 Reads top to bottom as the pipeline. The work lives in plain modules (spiders.crawl,
 flows.batches, flows.drift, warehouse); the tasks here add retries, names and logs.
@@ -36,7 +36,6 @@ from zoneinfo import ZoneInfo
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
@@ -356,20 +355,21 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                 # thread each) waits for its outcome, and retries it alone.
                 run_crawls = crawls.RunCrawls(list(specs.values()), crawls.crawl_processes())
                 futures = {k: crawl_portal.submit(k, specs[k], jobs[k], run_crawls) for k in keys}
-                # The batches an earlier run left staged first, in the order of their names; then
-                # this run's, each as soon as its crawl has ended, while the other crawls go on
-                # (child processes). The first copy loaded of an article is its original, and a
-                # reprocess loads the batches again in the order they were loaded
-                # (`warehouse.forget.loaded_batches`), so a crawl that ends early need not wait.
-                for batch in staging.pending(root):
-                    if batch.path not in batch_dirs.values() and (not pool or batch.manifest["portal"] in keys):
-                        loads.load(batch)
-                portal_of = {future: k for k, future in futures.items()}
-                for future in as_completed(list(futures.values())):
-                    key = portal_of[future]
-                    if not _crawled(future, report.portals[key]):
-                        continue
-                    batch = staging.Batch(batch_dirs[key])
+                # Every batch in the order of its directory's name: those an earlier run left
+                # staged, then this run's, each as soon as its crawl and those of the batches before
+                # it have ended, while the other crawls go on (child processes). The first copy
+                # loaded of an article is its original: in name order, two runs of the same
+                # crawls choose the same originals whichever crawl ends first (measured: loading
+                # each batch as its crawl ended gained less than the run-to-run spread).
+                portal_of = {path: k for k, path in batch_dirs.items()}
+                leftovers = [b.path for b in staging.pending(root) if b.path not in portal_of
+                             and (not pool or b.manifest["portal"] in keys)]
+                for path in sorted([*leftovers, *portal_of], key=lambda p: p.name):
+                    if path in portal_of:
+                        key = portal_of[path]
+                        if not _crawled(futures[key], report.portals[key]):
+                            continue
+                    batch = staging.Batch(path)
                     if batch.complete and not batch.loaded:
                         loads.load(batch)
                 loads.finish()
