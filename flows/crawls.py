@@ -39,7 +39,7 @@ KILLED = f"the crawl was still running {CRAWL_KILL_SECONDS} s after its time bou
 
 _running: set["CrawlProcess"] = set()
 _stop_requested = threading.Event()
-# Crawl processes started before a run knew its crawls (`start_early`), waiting for them.
+# Crawl processes started before a run knew its crawls (`started_early`), waiting for them.
 _early: list[subprocess.Popen] = []
 
 

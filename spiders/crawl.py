@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.crawls:
         if args.crawls == "-":
-            # Started ahead of its crawls (`flows.crawls.start_early`): Scrapy and the spiders
+            # Started ahead of its crawls (`flows.crawls.started_early`): Scrapy and the spiders
             # are imported while the run gets the crawls ready; no crawls at all ends it.
             import scrapy.crawler  # noqa: F401
             import spiders.portal_spider  # noqa: F401

@@ -114,8 +114,9 @@ def test_exact_copies_under_another_url_make_no_second_row(tmp_path):
 
 
 def test_reprocess_loads_the_batches_in_the_order_they_were_loaded_not_by_name(tmp_path):
-    """A run loads each portal's batch as its crawl ends, whatever its name: the copy loaded
-    first stays the original when the archive is loaded again."""
+    """Batches are not always loaded in the order of their names (the runs of a work pool on
+    several machines commit as their crawls end): the copy loaded first stays the original when
+    the archive is loaded again."""
     from flows.reprocess import reprocess
     root = tmp_path / "batches"
     named_first, loaded_first = make_batch(root, "r1-caobang", indices=range(3, 6)), \

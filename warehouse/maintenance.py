@@ -21,6 +21,10 @@ transaction (BEGIN ... COMMIT) across a compaction is not, and may see such a ta
 
 from __future__ import annotations
 
+import threading
+
+import duckdb
+
 from warehouse.db import CATALOG, is_lake
 
 KEEP_SNAPSHOTS = "7 days"
@@ -52,10 +56,6 @@ def compact_bounded(con) -> str | None:
     a failure loses nothing, the next run compacts. On the writer's connection rather than in a
     process of its own: that process would load DuckDB and its extensions a second time, and held
     about 300 MB beside the writer's at the end of a run, the run's peak of memory."""
-    import threading
-
-    import duckdb
-
     timer = threading.Timer(COMPACT_SECONDS, con.interrupt)
     timer.daemon = True
     timer.start()
