@@ -181,6 +181,25 @@ def test_compaction_keeps_each_table_to_a_few_files_and_every_row(tmp_path):
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == rows[0] > 24
 
 
+def test_compaction_of_articles_of_real_length_fits_a_writers_memory(tmp_path):
+    """10,000 articles as long as a seed's (10 KB and more) in ten files: merged into one row
+    group, their bodies alone are past a writer's 256 MB, and the merge failed; compaction cuts
+    row groups short enough to hold (maintenance.LAYOUT)."""
+    from warehouse import maintenance
+
+    body = (REPO / "seeds" / "002_88a1ef7b7db73fe7.txt").read_text(encoding="utf-8")
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
+        for start in range(0, 10_000, 1000):  # a file per statement, as a load's chunks make
+            con.execute("INSERT INTO articles (article_id, portal, url, body, extraction, content_hash, "
+                        "first_seen_at, run_id, batch_id) SELECT 'a' || i, 'yenbai', 'https://x/' || i, ? || i, "
+                        "'selectors', 'h' || i, now(), 'r', 'b' FROM range(?, ?) AS t(i)", [body, start, start + 1000])
+        assert live_files(con, "articles") == 10
+        assert maintenance.compact_bounded(con) is None
+        assert live_files(con, "articles") == 1
+        assert con.execute("SELECT count(DISTINCT article_id), min(length(body)) FROM articles").fetchone() \
+            == (10_000, len(body) + 1)
+
+
 def test_a_compaction_past_its_bound_is_stopped_and_the_connection_goes_on(tmp_path, monkeypatch):
     """The run compacts through its own connection: one that does not end is interrupted at
     COMPACT_SECONDS, says why in one line, and leaves the connection usable."""

@@ -4,8 +4,8 @@ load; re-rooted near-duplicate groups; `provnews reprocess`), and a rebuild of t
 replaces its tables. After the loads of a run (or an import) that added articles, through the
 writer's own connection (`compact_bounded`), `compact`:
 
-- merges adjacent small files of each table into larger ones, and rewrites files whose rows are
-  more than a tenth deleted;
+- merges adjacent small files of each table into larger ones (of up to 64 MB, in row groups a
+  writer's memory holds: LAYOUT), and rewrites files whose rows are more than a tenth deleted;
 - expires snapshots older than KEEP_SNAPSHOTS (time travel reaches that far back);
 - deletes the files that compaction or expiry left unneeded REMOVE_AFTER ago or earlier.
 
@@ -27,6 +27,14 @@ import duckdb
 
 from warehouse.db import CATALOG, is_lake
 
+# How compaction lays out the files it writes, set before each (DuckLake keeps options in its
+# catalog; setting one again writes nothing). DuckLake's merge holds a whole row group in memory,
+# 122,880 rows by default: 10,000 articles of real length (the seeds' bodies are 10 KB) made a
+# body column of 100 MB, past a writer's 256 MB, and the merge of one load's files failed
+# (the mirror's 2 KB articles failed at 40,000); cut at 2,048 rows, it holds 20 MB. Files end
+# at 64 MB rather than DuckLake's 512 MB: a merge rewrites every file under that size, so a
+# run's compaction rewrote the whole articles table until it reached 512 MB (350,000 articles).
+LAYOUT = (("target_file_size", "'64MB'", None), ("parquet_row_group_size", "2048", "articles"))
 KEEP_SNAPSHOTS = "7 days"
 REMOVE_AFTER = "1 day"
 COMPACT_SECONDS = 1800  # compaction takes seconds; past this it is stuck
@@ -36,6 +44,9 @@ def compact(con) -> None:
     """Compact the lake `con` is attached to (nothing for a DuckDB file)."""
     if not is_lake(con):
         return
+    for option, value, table in LAYOUT:
+        scope = f", table_name => '{table}'" if table else ""
+        con.execute(f"CALL {CATALOG}.set_option('{option}', {value}{scope})")
     con.execute(f"CALL ducklake_merge_adjacent_files('{CATALOG}')")
     con.execute(f"CALL ducklake_rewrite_data_files('{CATALOG}', delete_threshold => 0.1)")
     con.execute(f"CALL ducklake_expire_snapshots('{CATALOG}', older_than => now() - INTERVAL '{KEEP_SNAPSHOTS}')")
