@@ -41,7 +41,7 @@ from flows.cleaning import Article  # noqa: E402
 from flows.dedupe import DEFAULTS, NearDuplicateIndex, Verdict, containment, sentences  # noqa: E402
 from flows.folding import content_hash  # noqa: E402
 from mirror import corpus  # noqa: E402
-from warehouse import db, index as lookups, loader  # noqa: E402
+from warehouse import db, index as lookups, loader, search  # noqa: E402
 from warehouse.dedupe_store import DedupeStore  # noqa: E402
 from warehouse.location import locate  # noqa: E402
 
@@ -85,6 +85,7 @@ def store(con, index_store: DedupeStore, items: Iterable) -> None:
                                              first_seen_at=now, run_id="bench", batch_id="bench"))
             con.execute("BEGIN")
             loader.insert_rows(con, rows, 0)
+            search.settle(con)
             con.execute("COMMIT")
             parts = [chunk[k:k + 250] for k in range(0, len(chunk), 250)]
             index_store.write([e for part in pool.map(_entries, parts) for e in part],
@@ -117,6 +118,7 @@ def per_article_cost(con, index_store: DedupeStore, new_items) -> float:
     load_no = catch_up(con, index_store) + 1
     reroots = dedupe_chunk(index_store, chunk, rows, result, "bench", "bench", datetime.now(timezone.utc))
     loader.insert_rows(con, rows, load_no)
+    search.settle(con)
     loader.reroot(con, reroots, load_no)
     index_store.commit(index_store.mark, cap=DEFAULTS.passage_max_articles)  # its mark as it was
     seconds = time.perf_counter() - t0

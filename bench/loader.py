@@ -57,6 +57,7 @@ def arrow_load(db_file: Path, rows: list[dict]) -> float:
         t0 = time.perf_counter()
         con.execute("BEGIN")
         loader.insert_rows(con, {"articles": rows}, 0)
+        search.settle(con)
         con.execute("COMMIT")
         return time.perf_counter() - t0
 
@@ -77,6 +78,7 @@ def row_by_row(db_file: Path, rows: list[dict]) -> float:
         con.execute("BEGIN")
         con.executemany(sql, [[r[c] for c in columns] for r in rows])
         search.add(con, rows)
+        search.settle(con)
         con.execute("COMMIT")
         return time.perf_counter() - t0
 
@@ -89,6 +91,7 @@ def kept_up(warehouse: Path, stored: list[dict], loads: list[list[dict]]) -> dic
         for start in range(0, len(stored), 5000):
             con.execute("BEGIN")
             loader.insert_rows(con, {"articles": stored[start:start + 5000]}, 0)
+            search.settle(con)
             con.execute("COMMIT")
         seconds = []
         for rows in loads:
@@ -97,6 +100,7 @@ def kept_up(warehouse: Path, stored: list[dict], loads: list[list[dict]]) -> dic
                 con.execute("INSERT INTO articles BY NAME SELECT * FROM _staged")
             t0 = time.perf_counter()
             search.add(con, rows)
+            search.settle(con)
             con.execute("COMMIT")
             seconds.append(time.perf_counter() - t0)
         t0 = time.perf_counter()

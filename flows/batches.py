@@ -16,7 +16,7 @@ from flows.cleaning import Unusable, ahead
 from flows.dedupe import DEFAULTS, NearDuplicateIndex, article_id, sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
-from warehouse import db, index as lookups, loader
+from warehouse import db, index as lookups, loader, search
 from warehouse.dedupe_store import DedupeStore, Entry
 
 # Tried again by a later run. `target_moved`: a request sent where the portal is no longer served
@@ -243,7 +243,9 @@ def committed_load(con, store: DedupeStore, work, before=None):
             before()
         numbers.append(catch_up(con, store) + 1)
         db.take_turn(con)
-        return work(numbers[-1])
+        result = work(numbers[-1])
+        search.settle(con)  # the index's term counts, once a load
+        return result
 
     try:
         result = db.committed(con, attempt)

@@ -200,6 +200,33 @@ def test_compaction_of_articles_of_real_length_fits_a_writers_memory(tmp_path):
             == (10_000, len(body) + 1)
 
 
+def test_loads_of_many_chunks_between_compactions_commit_and_count_each_term_once(tmp_path):
+    """Loads of 10,000 articles (ten chunks each) into the search index, the lake compacted
+    after each: DuckLake 0.3 failed the third ("Could not remove file ...-delete.parquet") when
+    every chunk updated the counts of terms in `dict`. A load updates them once
+    (`search.settle`), and they count each article holding the term once."""
+    from mirror import corpus
+    from warehouse import maintenance, search
+
+    per_portal = 30_000 // len(corpus.PORTAL_ORDER)
+    articles = []
+    for portal in corpus.PORTAL_ORDER:
+        for i in range(per_portal):
+            a = corpus.article(portal, i, per_portal)
+            articles.append({"article_id": f"{portal}-{i}", "title": a.title, "lead": a.lead,
+                             "body": "\n\n".join(a.paragraphs)})
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
+        ix = ".".join(search._tables(con))
+        for start in range(0, len(articles), 10_000):
+            with db.transaction(con):
+                search.add(con, articles[start:start + 10_000])
+                search.settle(con)
+            assert maintenance.compact_bounded(con) is None
+        assert con.execute(f"SELECT num_docs FROM {ix}.stats").fetchone()[0] == len(articles) > 29_900
+        assert con.execute(f"SELECT sum(df) FROM {ix}.dict").fetchone() \
+            == con.execute(f"SELECT count(*) FROM (SELECT DISTINCT docid, termid FROM {ix}.terms)").fetchone()
+
+
 def test_a_compaction_past_its_bound_is_stopped_and_the_connection_goes_on(tmp_path, monkeypatch):
     """The run compacts through its own connection: one that does not end is interrupted at
     COMPACT_SECONDS, says why in one line, and leaves the connection usable."""
