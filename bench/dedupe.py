@@ -41,7 +41,7 @@ from flows.cleaning import Article  # noqa: E402
 from flows.dedupe import DEFAULTS, NearDuplicateIndex, Verdict, containment, sentences  # noqa: E402
 from flows.folding import content_hash  # noqa: E402
 from mirror import corpus  # noqa: E402
-from warehouse import db, index as lookups, loader, search  # noqa: E402
+from warehouse import db, index as lookups, loader, maintenance, search  # noqa: E402
 from warehouse.dedupe_store import DedupeStore  # noqa: E402
 from warehouse.location import locate  # noqa: E402
 
@@ -66,9 +66,9 @@ def _article(aid: str, published, text: str) -> Article:
 
 
 def store(con, index_store: DedupeStore, items: Iterable) -> None:
-    """Put articles into the warehouse and into this machine's index of it, as loads leave them
-    (the set-up: not timed, not judged against each other). Their index entries are described
-    by a pool of processes, one per core."""
+    """Put articles into the warehouse and into this machine's index of it, as runs leave them:
+    loaded, then the lake compacted (the set-up: not timed, not judged against each other).
+    Their index entries are described by a pool of processes, one per core."""
     index, now = NearDuplicateIndex(), datetime.now(timezone.utc)
     loads, generation = lookups.state(con)
     if not index_store.follows(generation, index.scheme, loads):
@@ -91,6 +91,7 @@ def store(con, index_store: DedupeStore, items: Iterable) -> None:
             index_store.write([e for part in pool.map(_entries, parts) for e in part],
                               cap=DEFAULTS.passage_max_articles)
     index_store.write([], mark=loads)  # as if a load had brought them: nothing to catch up
+    maintenance.compact(con)  # as a run does after its loads
 
 
 def _entries(items):
