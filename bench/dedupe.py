@@ -5,10 +5,11 @@ LSH against brute-force pairwise comparison.
    partial, edited and credited copies, and same-event rewrites that must stay apart), scored
    pairwise (`mirror.scoring.duplicate_pairs`); and the containment threshold against the
    containments the mirror's copies and rewrites really have.
-2. cost per new article with 10k and with 100k articles in a warehouse file; the 10k figure is
-   the baseline. The new articles go through the load's own de-duplication of a chunk
-   (`flows.batches.dedupe_chunk`: exact key, signature, passages, the candidate queries against
-   the warehouse, judging) and its insert, in a transaction that is then rolled back.
+2. cost per new article with 10k, 100k and 1M articles stored in a lake, compacted after they
+   are stored as a run compacts after its loads; the 10k figure is the baseline. The new
+   articles go through the load's own de-duplication of a chunk (`flows.batches.dedupe_chunk`:
+   exact key, signature, passages, the candidate queries against the warehouse, judging) and
+   its insert, in a transaction that is then rolled back.
 3. a 5k-article sample (copies included): every pair compared by exact containment of word
    5-grams (the baseline) against the index's path (LSH and shared passages, then exact
    containment of the candidates); both the rate and the pairs found.
