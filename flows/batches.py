@@ -232,9 +232,10 @@ def committed_load(con, store: DedupeStore, work, before=None):
     """`work(load_no)` as one load of the warehouse: in one transaction, run again from the start
     if another load commits first (`warehouse.db.committed`), so that it is judged against that
     one's articles too; inside it, this machine's index first catches up with what the
-    transaction sees, and the load takes its turn (its number stamps the articles it writes).
-    The index takes the load's own articles once the transaction has committed. `before()` runs
-    first in the transaction (what reprocess deletes, which the index must not hold)."""
+    transaction sees, and the load takes its turn (its number stamps the articles it writes);
+    its last write is the search index's term counts (`search.settle`). This machine's index
+    takes the load's own articles once the transaction has committed. `before()` runs first in
+    the transaction (what reprocess deletes, which the index must not hold)."""
     numbers = []
 
     def attempt():
