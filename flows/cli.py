@@ -215,6 +215,13 @@ def _in_own_session(argv: list[str], loc) -> int:
 
 
 def _run_flow(args, flow_name: str) -> int:
+    from flows.prefect_api import temporary_api
+
+    with temporary_api():  # Prefect's temporary server, unless an API is configured
+        return _run_flow_reporting(args, flow_name)
+
+
+def _run_flow_reporting(args, flow_name: str) -> int:
     from flows.crawls import stop_crawls
     from flows.ingest import CRAWL_RETRY_DELAYS, backfill, ingest, run_flow
     from flows.progress import run_progress
@@ -605,12 +612,13 @@ def _known_failure(e: Exception) -> tuple[int, str] | None:
     failures' modules only once one was raised: `provnews clean` would otherwise pay for
     DuckDB's import on every call."""
     from flows.cleaning import Unusable
+    from flows.prefect_api import ServerFailed
     from flows.runlock import RunInProgress
     from spiders.portals import UnknownPortal
     from warehouse.db import UpgradeNeeded, WarehouseBusy
     from warehouse.extensions import NotInstalled
 
-    if isinstance(e, NotInstalled):
+    if isinstance(e, (NotInstalled, ServerFailed)):
         return 1, str(e)
     if isinstance(e, (UsageError, UnknownPortal, UpgradeNeeded)):
         return 2, str(e)

@@ -1,0 +1,88 @@
+"""The Prefect API of a terminal run (flows/prefect_api.py): without PREFECT_API_URL the run
+starts Prefect's temporary server itself, without importing Prefect's server application, and
+stops it at the end; with one, it uses it. Each case runs in a fresh interpreter, as a run does."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+from tests.conftest import REPO
+
+RUN = """
+import json, sys
+import flows
+from prefect import flow, task
+from flows.prefect_api import temporary_api
+
+@task
+def double(x):
+    return 2 * x
+
+@flow
+def tiny():
+    return double(21)
+
+with temporary_api() as url:
+    from prefect.client.orchestration import get_client
+    answer = tiny()
+    with get_client(sync_client=True) as client:
+        runs = [r.name for r in client.read_flow_runs()]
+print(json.dumps({"url": url, "answer": answer, "runs": len(runs),
+                  "server_imported": "prefect.server.api.server" in sys.modules}))
+"""
+
+
+def run(env_update: dict) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    done = subprocess.run([sys.executable, "-c", RUN], capture_output=True, text=True, cwd=REPO,
+                          env={**env, **env_update}, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def port_open(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_a_run_without_an_api_starts_the_temporary_server_without_importing_it_and_stops_it(tmp_path):
+    out = run({"PREFECT_HOME": str(tmp_path / "prefect")})
+    assert out["answer"] == 42
+    assert out["runs"] == 1  # the flow run is recorded by the server the block started
+    assert out["url"].startswith("http://127.0.0.1:")
+    # Prefect's own way (SubprocessASGIServer) imports the whole server app into the run's process.
+    assert out["server_imported"] is False
+    assert not port_open(out["url"])  # stopped with the block
+
+
+def test_a_configured_api_is_used_as_it_is():
+    from tests.conftest import cli_api_url
+
+    out = run({"PREFECT_API_URL": cli_api_url()})
+    assert out["url"] == cli_api_url()
+    assert out["answer"] == 42 and out["runs"] >= 1
+    assert out["server_imported"] is False
+    assert port_open(cli_api_url())  # not ours to stop
+
+
+def test_a_server_that_does_not_come_up_is_one_line(tmp_path, mirror):
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    # A database Prefect cannot open: its server never answers.
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="8",
+               PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/prefect.db")
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "--db", str(tmp_path / "w"), "ingest", "--portal",
+                           "yenbai", "--mirror-url", mirror.base_url], capture_output=True, text=True,
+                          cwd=REPO, env=env, timeout=240)
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("provnews: Prefect's temporary API server did not answer within 8 s "
+                                   "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"), done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
