@@ -77,12 +77,12 @@ def test_a_configured_api_is_used_as_it_is():
 def test_a_server_that_does_not_come_up_is_one_line(tmp_path, mirror):
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     # A database Prefect cannot open: its server never answers.
-    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="8",
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="3",
                PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/prefect.db")
     done = subprocess.run([sys.executable, "-m", "flows.cli", "--db", str(tmp_path / "w"), "ingest", "--portal",
                            "yenbai", "--mirror-url", mirror.base_url], capture_output=True, text=True,
                           cwd=REPO, env=env, timeout=240)
     assert done.returncode == 1
-    assert done.stderr.strip() == ("provnews: Prefect's temporary API server did not answer within 8 s "
+    assert done.stderr.strip() == ("provnews: Prefect's temporary API server did not answer within 3 s "
                                    "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"), done.stderr[-3000:]
     assert "Traceback" not in done.stderr
