@@ -4,10 +4,11 @@ A configured PREFECT_API_URL (a standing server, `provnews serve`'s, a work pool
 is. Without one, Prefect's client starts a temporary API server of its own at the first call
 (`SubprocessASGIServer`), and to do so it imports the whole server application into the run's
 process: FastAPI, SQLAlchemy, the server's models, about 1,100 modules and 80 MB held for the
-whole run, and 1.5 s of imports before the server even starts booting. `temporary_api` starts the
+whole run, and 1.4 to 2.8 s of imports before the server even starts booting. `temporary_api` starts the
 same server with the command line Prefect uses, without importing the server, and points
-Prefect's settings at it for the run; it stops with the run. Tested by every run of the test
-suite that has no PREFECT_API_URL (the interrupted runs, a pool's own runs).
+Prefect's settings at it for the run; it stops with the run. Tested in tests/test_prefect_api.py,
+and used by every run of the test suite that has no PREFECT_API_URL (the interrupted runs, a
+pool's own runs).
 """
 
 from __future__ import annotations
