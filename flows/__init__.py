@@ -9,5 +9,3 @@ import os
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-
-import warehouse  # noqa: E402,F401  (DuckDB's allocator settings, before a flow module imports DuckDB)
