@@ -35,7 +35,7 @@ from flows.folding import content_hash
 from spiders.dates import VN_TZ, parse_vn_datetime
 from spiders.portals import PORTALS
 from spiders.urls import url_key
-from warehouse import index as lookups, loader, runs
+from warehouse import db, index as lookups, loader, runs
 from warehouse.dedupe_store import DedupeStore
 
 FORMATS = (".jsonl", ".csv")
@@ -200,7 +200,9 @@ def import_file(con, store: DedupeStore, path: Path, source: str | None = None, 
     started = datetime.now(timezone.utc)
     run = {"run_id": result.run_id, "portal": default_source, "flow": "import", "started_at": started,
            "status": "importing", "requests": 0, "listing_pages": 0, "message": f"imported from {path}"}
-    loader.record_run(con, run)  # first: its rows are known as imported (`provnews reprocess` keeps them)
+    # First: its rows are known as imported (`provnews reprocess` keeps them). Each write is
+    # committed against other writers (another machine's load may commit meanwhile).
+    db.committed(con, lambda: loader.record_run(con, run))
     with open(path, "rb") as raw:
         counted = _CountingReader(raw)
         stream = io.TextIOWrapper(io.BufferedReader(counted), encoding="utf-8-sig", errors="replace", newline="")
@@ -212,10 +214,11 @@ def import_file(con, store: DedupeStore, path: Path, source: str | None = None, 
             _load_chunk(con, store, path, chunk, default_source, result, number)
             if progress:
                 progress(counted.read_bytes)
-    loader.record_run(con, {**run, "finished_at": datetime.now(timezone.utc), "status": "loaded",
-                            "pages_fetched": result.records, "articles_new": result.new,
-                            "duplicates": result.duplicates, "near_duplicates": result.near_duplicates,
-                            "rejected": sum(result.rejects.values()), "fallback_extractions": 0})
+    finished = {**run, "finished_at": datetime.now(timezone.utc), "status": "loaded",
+                "pages_fetched": result.records, "articles_new": result.new, "duplicates": result.duplicates,
+                "near_duplicates": result.near_duplicates, "rejected": sum(result.rejects.values()),
+                "fallback_extractions": 0}
+    db.committed(con, lambda: loader.record_run(con, finished))
     return result
 
 

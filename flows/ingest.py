@@ -396,12 +396,12 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
             results = loads.results
             _fill_reports(report, loads.batches, results, batch_dirs)
             _fill_unloaded(report, batch_dirs)
-            for rep in report.portals.values():
-                if rep.status == "crawl_failed":
-                    record_run(con, dict(run_id=run_id, portal=rep.portal, flow=flow_name,
-                                         started_at=datetime.now(timezone.utc), status="crawl_failed",
-                                         since=since, until=until, message=rep.message, requests=rep.requests,
-                                         listing_pages=rep.listing_pages, pages_fetched=rep.pages))
+            failed = [dict(run_id=run_id, portal=rep.portal, flow=flow_name, started_at=datetime.now(timezone.utc),
+                           status="crawl_failed", since=since, until=until, message=rep.message,
+                           requests=rep.requests, listing_pages=rep.listing_pages, pages_fetched=rep.pages)
+                      for rep in report.portals.values() if rep.status == "crawl_failed"]
+            if failed:  # against other writers, as every write (another machine's may commit meanwhile)
+                db.committed(con, lambda: [record_run(con, row) for row in failed])
             found = drift.check(con, run_id, list(report.portals))
             for rep in report.portals.values():
                 rep.alerts = found.get(rep.portal, [])

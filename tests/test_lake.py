@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import subprocess
+import sys
 import threading
 
 from flows.ingest import ingest
@@ -91,6 +92,39 @@ def test_a_commit_that_loses_to_another_writer_is_run_again_against_its_rows(tmp
         assert seen == [("b", 0), ("b", 1)]  # run again, and then it saw a's row
         assert sorted(r for (r,) in second.execute("SELECT batch_id FROM loaded_batches").fetchall()) == ["a", "b"]
         assert second.execute("SELECT loads FROM load_serial").fetchone()[0] == 2
+
+
+# Another writer's commit in progress, from a process of its own (SQLite's locks are the
+# process's: DuckDB's SQLite inside this one would not see one taken here): the catalog's write
+# lock, held for a second.
+HOLD_CATALOG = """import sqlite3, sys, time
+catalog = sqlite3.connect(sys.argv[1], isolation_level=None)
+catalog.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+time.sleep(1)
+catalog.execute("COMMIT")
+"""
+
+
+def test_a_runs_alerts_wait_for_another_writers_commit(tmp_path):
+    """A run's last write, its drift alerts, is committed as its loads are: when another writer
+    (another machine's load or compaction) commits at that moment, it is run again, rather than
+    failing the run after its articles are stored."""
+    from flows import drift
+    from warehouse.location import CATALOG_FILE
+
+    with contextlib.closing(db.connect(tmp_path / "w")) as con:
+        con.execute("INSERT INTO crawl_runs (run_id, portal, flow, started_at, status, articles_new) "
+                    "VALUES ('r1', 'yenbai', 'ingest', now(), 'loaded', 0)")
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_CATALOG, str(tmp_path / "w" / CATALOG_FILE)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline() == "held\n"
+            found = drift.check(con, "r1", ["yenbai"])
+        finally:
+            holder.wait(timeout=30)
+        assert found["yenbai"]
+        assert con.execute("SELECT alerts FROM crawl_runs").fetchone()[0] == found["yenbai"]
 
 
 def downgrade_to_schema_6(path) -> None:

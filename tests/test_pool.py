@@ -129,6 +129,10 @@ class Worker:
             self.kill()
 
 
+def _tail(log: Path, lines: int = 60) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
 def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists()
 
@@ -284,7 +288,8 @@ def test_two_machines_share_the_portals_and_a_killed_one_loses_nothing(reference
         machines[victim.name] = Worker(victim.name, "machines", api_url, tmp_path)
         again = run_deployment(FAN_OUT, timeout=0, parameters={"portals": PORTALS, "mirror_url": mirror.base_url})
         final = wait_for(lambda: all_final(again.id, len(PORTALS)), seconds=180, what="the second fan-out's runs")
-        assert all(r.state.is_completed() for r in final), [(r.name, r.state.message) for r in final]
+        failed = [(r.name, r.state.message) for r in final if not r.state.is_completed()]
+        assert not failed, (failed, {m.name: _tail(m.log) for m in machines.values()})
     finally:
         for m in machines.values():
             m.stop()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from warehouse import db
+
 
 def new_run_id() -> str:
     """A run's id: its start in UTC, to the microsecond, so that ids sort as runs began."""
@@ -55,12 +57,14 @@ def histories(con, portals: list[str]) -> dict[str, list[dict]]:
 
 def set_alerts(con, run_id: str, alerts: dict[str, list[str]]) -> None:
     """Store each portal's alerts on its row of the run, in one statement (on the lake each
-    UPDATE costs a commit and a read of the table's files)."""
+    UPDATE costs a commit and a read of the table's files), committed against other writers:
+    another machine's load or compaction may commit meanwhile (`db.committed`)."""
     if alerts:
-        con.execute("UPDATE crawl_runs SET alerts = a.alerts "
-                    "FROM (SELECT unnest(?::VARCHAR[]) AS portal, unnest(?::VARCHAR[][]) AS alerts) a "
-                    "WHERE crawl_runs.run_id = ? AND crawl_runs.portal = a.portal",
-                    [list(alerts), list(alerts.values()), run_id])
+        db.committed(con, lambda: con.execute(
+            "UPDATE crawl_runs SET alerts = a.alerts "
+            "FROM (SELECT unnest(?::VARCHAR[]) AS portal, unnest(?::VARCHAR[][]) AS alerts) a "
+            "WHERE crawl_runs.run_id = ? AND crawl_runs.portal = a.portal",
+            [list(alerts), list(alerts.values()), run_id]))
 
 
 def since(con, started: object) -> list[tuple]:
