@@ -177,10 +177,9 @@ def _in_own_session(argv: list[str], loc) -> int:
     """Run this command again in a child process in its own session, and pass Ctrl-C (SIGINT,
     SIGTERM) on to it.
 
-    Ctrl-C goes to the terminal's whole process group, and Prefect's temporary API server (a
-    uvicorn process) would stop on it mid-run. In its own session the run keeps its server; it
-    gets the signal from here alone, asks its crawls to stop cleanly, loads what was staged and
-    prints the summary. This process imports nothing heavy: it only waits. (A fresh interpreter
+    Ctrl-C goes to the terminal's whole process group. In its own session the run gets the
+    signal from here alone, and stops in order: it asks its crawls to stop cleanly, starts no
+    new one, loads what was staged and prints the summary. This process imports nothing heavy: it only waits. (A fresh interpreter
     rather than a fork: DuckDB and threads do not survive forking.)
 
     It takes the warehouse's run lock first, so that a second run is refused at once, and hands
