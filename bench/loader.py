@@ -28,8 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import HEADER, machine, row  # noqa: E402
-import pyarrow as pa  # noqa: E402
-
 from mirror import corpus  # noqa: E402
 from warehouse import db, loader, search  # noqa: E402
 
@@ -96,7 +94,7 @@ def kept_up(warehouse: Path, stored: list[dict], loads: list[list[dict]]) -> dic
         seconds = []
         for rows in loads:
             con.execute("BEGIN")
-            with db.registered(con, "_staged", pa.Table.from_pylist(rows, schema=loader.ARTICLES)):
+            with db.staged(con, "_staged", db.by_column(rows, loader.ARTICLES), loader.ARTICLES):
                 con.execute("INSERT INTO articles BY NAME SELECT * FROM _staged")
             t0 = time.perf_counter()
             search.add(con, rows)

@@ -184,7 +184,7 @@ RUN_THEN_STALL = textwrap.dedent("""
 
 @pytest.mark.parametrize("stage", ["crawl", "cleaning"])
 def test_a_run_killed_during_the_crawl_or_the_cleaning_loses_and_duplicates_nothing(stage, tmp_path):
-    """SIGKILL to the run's whole process group (flow, crawls, Prefect's server), then the
+    """SIGKILL to the run's whole process group (the flow and its crawls), then the
     next run: the warehouse equals an uninterrupted run's."""
     import time
 

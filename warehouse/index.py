@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pyarrow as pa
-
-from warehouse.db import registered
+from warehouse.db import staged
 
 # Articles read back at a time when the index catches up (their texts are described anew).
 CATCH_UP_ROWS = 2000
@@ -18,7 +16,7 @@ def lookup(con, table: str, column: str, values: list[str], column_out: str = "a
     """{value: its row's column_out} for the values of `table.column` the warehouse has."""
     if not values:
         return {}
-    with registered(con, "wanted_values", pa.table({"value": pa.array(values, pa.string())})):
+    with staged(con, "wanted_values", {"value": values}, {"value": "VARCHAR"}):
         return dict(con.execute(f"SELECT {column}, {column_out} FROM {table} "
                                 f"WHERE {column} IN (SELECT value FROM wanted_values)").fetchall())
 

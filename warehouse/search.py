@@ -28,10 +28,9 @@ import functools
 import re
 
 import duckdb
-import pyarrow as pa
 
 from warehouse import extensions
-from warehouse.db import CATALOG, committed, is_lake, registered
+from warehouse.db import CATALOG, by_column, committed, is_lake, staged
 
 INDEX_SCHEMA = "fts_main_articles"  # where DuckDB puts the index of table `articles`
 PUBLISHED = "search_index"          # the lake's copy of it
@@ -90,7 +89,7 @@ def _tables(con) -> tuple[str, str]:
     return con.execute("SELECT current_database()").fetchone()[0], INDEX_SCHEMA
 
 
-NEW_ARTICLES = pa.schema([("article_id", pa.string()), *((f, pa.string()) for f in FIELDS)])
+NEW_ARTICLES = {"article_id": "VARCHAR", **{f: "VARCHAR" for f in FIELDS}}
 # Articles indexed at a time, as many as a load's chunk (flows.batches.CHUNK_PAGES): their
 # tokens stay within a writer's memory limit (20,000 at once did not, in 256 MB).
 ADD_AT_ONCE = 1000
@@ -110,8 +109,7 @@ def add(con, articles: list[dict] | None) -> None:
 
 
 def _add(con, ix: str, articles: list[dict]) -> None:
-    new = pa.Table.from_pylist([{c: a.get(c) for c in NEW_ARTICLES.names} for a in articles], schema=NEW_ARTICLES)
-    with registered(con, "_new_articles", new):
+    with staged(con, "_new_articles", by_column(articles, NEW_ARTICLES), NEW_ARTICLES):
         con.execute("CREATE OR REPLACE TEMP TABLE _new_docs AS SELECT ? + row_number() OVER () - 1 AS docid, * "
                     "FROM _new_articles", [_next_docid(con, ix)])
     # One row per token, as the extension cuts them: its own `tokenize` text, whose parameter is
