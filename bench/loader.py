@@ -1,4 +1,4 @@
-"""Loader throughput: the warehouse loader (Arrow tables, one transaction) against row-by-row
+"""Loader throughput: the warehouse loader (columnar inserts, one transaction) against row-by-row
 INSERT of the same rows (DB-API `executemany`, also in one transaction), on fresh warehouse
 files; both keep the full-text index up to date as a load does (`search.add`). Rows are the
 mirror's articles as the cleaner stores them (title, lead, body of a few KB, captions). The
