@@ -179,8 +179,9 @@ def _in_own_session(argv: list[str], loc) -> int:
 
     Ctrl-C goes to the terminal's whole process group. In its own session the run gets the
     signal from here alone, and stops in order: it asks its crawls to stop cleanly, starts no
-    new one, loads what was staged and prints the summary. This process imports nothing heavy: it only waits. (A fresh interpreter
-    rather than a fork: DuckDB and threads do not survive forking.)
+    new one, loads what was staged and prints the summary. This process imports nothing heavy:
+    it only waits. (A fresh interpreter rather than a fork: DuckDB and threads do not survive
+    forking.)
 
     It takes the warehouse's run lock first, so that a second run is refused at once, and hands
     it to the child. SIGTERM is obeyed: a run still alive TERM_GRACE_SECONDS after it is killed

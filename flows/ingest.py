@@ -401,7 +401,7 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
                            requests=rep.requests, listing_pages=rep.listing_pages, pages_fetched=rep.pages)
                       for rep in report.portals.values() if rep.status == "crawl_failed"]
             if failed:  # against other writers, as every write (another machine's may commit meanwhile)
-                db.committed(con, lambda: [record_run(con, row) for row in failed])
+                db.committed(con, lambda: _record_runs(con, failed))
             found = drift.check(con, run_id, list(report.portals))
             for rep in report.portals.values():
                 rep.alerts = found.get(rep.portal, [])
@@ -413,6 +413,11 @@ def run_ingest(portals: list[str] | None = None, since: date | None = None, unti
         del con
     artifacts.publish_report(report)
     return report
+
+
+def _record_runs(con, rows: list[dict]) -> None:
+    for row in rows:
+        record_run(con, row)
 
 
 @contextlib.contextmanager

@@ -27,9 +27,9 @@ def double(x):
 def tiny():
     return double(21)
 
-def children():
-    import os
-    return open(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()
+def children():  # of every thread of this process (a thread's children are listed under it)
+    import glob
+    return [pid for task in glob.glob("/proc/self/task/*/children") for pid in open(task).read().split()]
 
 with temporary_api() as url:
     from prefect.client.orchestration import get_client
@@ -95,3 +95,14 @@ def test_a_server_that_does_not_come_up_is_one_line(tmp_path, mirror):
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("provnews: Prefect's temporary API server did not start: ") and "database" in line, line
     assert not (tmp_path / "w").exists()  # nothing of the run happened
+
+
+def test_a_server_that_does_not_answer_in_time_is_one_line(tmp_path, mirror):
+    # A bound of 0 s: no server starts within it (its imports alone take a second).
+    env = env_without_api(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="0")
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "--db", str(tmp_path / "w"), "ingest", "--portal",
+                           "yenbai", "--mirror-url", mirror.base_url], capture_output=True, text=True,
+                          cwd=REPO, env=env, timeout=240)
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("provnews: Prefect's temporary API server did not answer within 0 s "
+                                   "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)"), done.stderr[-3000:]
