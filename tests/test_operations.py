@@ -128,8 +128,27 @@ def test_check_portals_reports_the_fields_found_per_portal(mirror):
     assert not results["hatinh"]["ok"] and "generic extraction" in results["hatinh"]["problem"]
 
 
+BACKFILL = ["backfill", "--portal", "hatinh", "--since", "2020-01-01"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """A mirror of 300 articles a portal, and the uninterrupted backfill of it that a resumed one
+    must equal: its warehouse and the mirror's hits, path by path. Latency makes a crawl last
+    long enough (≈ 10 s) to be stopped midway."""
+    from collections import Counter
+
+    from mirror.server import Mirror
+    with Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as m:
+        before = Counter(m.hits)
+        reference = tmp_path_factory.mktemp("reference") / "w"
+        assert run_cli("--db", str(reference), *BACKFILL, "--mirror-url", m.base_url).returncode == 0
+        # Counted by difference, never cleared: the mirror's "503 once" pages count on its hits.
+        yield dict(mirror=m, db=reference, hits=Counter(m.hits) - before)
+
+
 @pytest.mark.parametrize("moved", [False, True], ids=["same mirror", "mirror moved to another port"])
-def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path, moved):
+def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(uninterrupted, tmp_path, moved):
     """SIGINT to the terminal's process group midway, then the same command again: the warehouse
     equals an uninterrupted backfill's, and no page is fetched twice (robots.txt aside). Also
     when the portal is served from elsewhere on the resume (`--mirror` starts its mirror on a
@@ -145,17 +164,11 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path, moved):
     from mirror.server import Mirror
     from tests.conftest import REPO
 
-    command = ["backfill", "--portal", "hatinh", "--since", "2020-01-01"]
-    # Latency makes the crawl last long enough (≈ 10 s) to be stopped midway.
-    with Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as m, \
-            Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as elsewhere:
-        reference = tmp_path / "reference" / "w"
-        assert run_cli("--db", str(reference), *command, "--mirror-url", m.base_url).returncode == 0
-        # Counted by difference, never cleared: the mirror's "503 once" pages count on its hits.
-        uninterrupted = Counter(m.hits)
-
+    m, reference = uninterrupted["mirror"], uninterrupted["db"]
+    with Mirror(size=300, slow_seconds=0.2, latency_seconds=0.05) as elsewhere:
         db_file = tmp_path / "resumed" / "w"
-        argv = ["--db", str(db_file), *command]
+        argv = ["--db", str(db_file), *BACKFILL]
+        before = Counter(m.hits)
         run = subprocess.Popen([sys.executable, "-m", "flows.cli", *argv, "--mirror-url", m.base_url], cwd=REPO,
                                start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         progress = staging.Job.for_backfill(db_file, "hatinh", "2020-01-01", None).progress_file
@@ -172,7 +185,7 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path, moved):
         stopped = json.loads(progress.read_text())
         assert 40 <= stopped["pages"] < 250 and stopped["finished"] == "shutdown"
         assert not staging.complete(staging.batches_root(db_file))  # nothing loaded as if complete
-        first_part = Counter(m.hits) - uninterrupted
+        first_part = Counter(m.hits) - before
 
         target = elsewhere if moved else m
         before = Counter(target.hits)
@@ -184,8 +197,9 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(tmp_path, moved):
     assert rejects(db_file) == rejects(reference)  # no `offsite` or `target_moved` among them
     assert not progress.parent.parent.exists()  # the job is cleared once its batch is staged
     # Requests beyond the uninterrupted run's, path by path.
-    extra = {path: n - uninterrupted[path] for path, n in (first_part + second_part).items()
-             if n > uninterrupted[path] and path != "/robots.txt"}
+    once = uninterrupted["hits"]
+    extra = {path: n - once[path] for path, n in (first_part + second_part).items()
+             if n > once[path] and path != "/robots.txt"}
     assert sum(extra.values()) <= 1, extra  # at most the page in flight when the signal came
 
 

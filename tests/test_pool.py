@@ -278,14 +278,16 @@ def test_two_machines_share_the_portals_and_a_killed_one_loses_nothing(reference
         runs = {r.parameters["portal"]: r for r in fan_out_runs(first.id)}
         assert set(runs) == set(PORTALS)
 
+        # The machine comes back (same staging area) while the lease runs out: its worker
+        # takes only the runs queued from now on.
+        machines[victim.name] = Worker(victim.name, "machines", api_url, tmp_path)
         with get_client(sync_client=True) as client:
             # The killed crawl's slot, and that of any other run the machine was finishing
             # (a compaction after a load, say): their leases lapse about together.
             wait_for(lambda: not any(pool._limit_taken(client, p) for p in PORTALS), seconds=120,
                      what=f"{KILLED}'s slot back, and every other portal's")
         slot_back = time.monotonic() - killed_at
-        # The machine comes back (same staging area), and the fan-out runs again.
-        machines[victim.name] = Worker(victim.name, "machines", api_url, tmp_path)
+        # The fan-out runs again.
         again = run_deployment(FAN_OUT, timeout=0, parameters={"portals": PORTALS, "mirror_url": mirror.base_url})
         final = wait_for(lambda: all_final(again.id, len(PORTALS)), seconds=180, what="the second fan-out's runs")
         failed = [(r.name, r.state.message) for r in final if not r.state.is_completed()]
