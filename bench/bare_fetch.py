@@ -1,7 +1,8 @@
 """The end-to-end benchmark's baseline: fetch a list of URLs with Scrapy and do nothing with
 the responses (no parsing, no items, no robots.txt). Scrapy's defaults, with the concurrency of
 the pipeline's loopback crawls; NAME=VALUE arguments set more (the second baseline: the
-pipeline's CONCURRENT_ITEMS=1). Prints the number of responses on stderr's last line.
+pipeline's CONCURRENT_ITEMS=1, and TWISTED_REACTOR= for Twisted's default reactor). Prints the
+number of responses on stderr's last line.
 
     python bench/bare_fetch.py URL_FILE [NAME=VALUE]...
 """

@@ -133,7 +133,8 @@ def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
     # No root log handler: Scrapy's LOG_FILE is one per process. Each crawl has a CrawlLog.
     process = CrawlerProcess(settings, install_root_handler=False)
     logging.root.setLevel(logging.NOTSET)  # as Scrapy's root handler sets it; the handlers filter
-    install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
+    if settings["TWISTED_REACTOR"]:  # else Twisted's default, installed by the first import of it
+        install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
     for crawl in crawls:
         _start(process, settings, crawl, report)
     process.start()

@@ -54,6 +54,13 @@ CONCURRENT_ITEMS = 1
 # so it never hits. Profiled: 0.58 of 7.5 s in a crawl of one portal (555 article pages).
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Twisted's default reactor for the platform (epoll on Linux), not Scrapy's default asyncio one:
+# nothing here uses asyncio, and bridging each Deferred a coroutine awaits to an asyncio Future
+# costs CPU at every request. Measured on the mirror (yenbai, 1,184 requests, four crawls each,
+# alternating): 7.6 s of CPU against 8.6 (-11 %); 4.5 against 5.4 without the item pipeline;
+# a bare fetch of the same pages 2.6 against 3.7.
+TWISTED_REACTOR = None
+
 COOKIES_ENABLED = True  # ASP.NET postbacks carry session state
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
