@@ -34,10 +34,27 @@ def mirror():
 def run_cli(*args, env=None, timeout=300):
     """Run `provnews` as a user would, in a child process. Its flows report to this test
     process's Prefect server (`cli_api_url`) unless `env` names another."""
+    return finish_cli(start_cli(*args, env=env), timeout)
+
+
+def start_cli(*args, env=None):
+    """`run_cli` without waiting: the command runs while the test goes on (`finish_cli`)."""
     import subprocess
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO,
-                          env={**os.environ, "PREFECT_API_URL": cli_api_url(), **(env or {})})
+    return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, "PREFECT_API_URL": cli_api_url(), **(env or {})})
+
+
+def finish_cli(proc, timeout=300):
+    """Wait for a command `start_cli` started; what `run_cli` returns (killed past `timeout`)."""
+    import subprocess
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from spiders.onboard.errors import InferenceError
 from spiders.onboard.propose import propose, write
 from spiders.onboard.toml import dumps
 from spiders.portals import PORTALS, read_data
-from tests.conftest import run_cli
+from tests.conftest import finish_cli, run_cli, start_cli
 from warehouse.analyst import open_readonly
 
 SIZE = 60
@@ -29,10 +29,18 @@ def listing_url(mirror, key: str) -> str:
 
 
 def rows(db_file, portal):
+    return every_portals_rows(db_file).get(portal, {})
+
+
+def every_portals_rows(db_file) -> dict[str, dict]:
+    """Per portal, (title, day, body) by URL: one opening of the warehouse for all of them."""
     with contextlib.closing(open_readonly(db_file)) as con:
         con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
-        return {url: (title, day, body) for url, title, day, body in con.execute(
-            "SELECT url, title, published_at::DATE, body FROM articles WHERE portal = ?", [portal]).fetchall()}
+        out: dict[str, dict] = {}
+        for portal, url, title, day, body in con.execute(
+                "SELECT portal, url, title, published_at::DATE, body FROM articles").fetchall():
+            out.setdefault(portal, {})[url] = (title, day, body)
+        return out
 
 
 @pytest.mark.parametrize("key", list(SITES))
@@ -53,6 +61,15 @@ def inferred(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("onboard")
     env = {"PROVNEWS_PORTALS_DIR": str(tmp / "portals")}
     with Mirror(size=SIZE, slow_seconds=0.2) as m:
+        # The reference, ingested meanwhile: the hand-written definitions on the same one category
+        # each, so that both warehouses hold the same pages (exact copies across portals resolve alike).
+        written = tmp / "written"
+        written.mkdir()
+        for key in SITES:
+            data = read_data(Path(PORTALS[key].source))
+            (written / f"{key}.toml").write_text(dumps({**data, "categories": data["categories"][:1]}), encoding="utf-8")
+        theirs = start_cli("--db", str(tmp / "written"), "ingest", *[a for k in SITES for a in ("--portal", k)],
+                           "--mirror-url", m.base_url, env={"PROVNEWS_PORTALS_DIR": str(written)})
         outcome = {}  # (in this process: the command's own run is tested below)
         for key in SITES:
             try:
@@ -62,15 +79,7 @@ def inferred(tmp_path_factory):
         added = [f"x_{k}" for k, out in outcome.items() if isinstance(out, Path)]
         portals = [a for k in added for a in ("--portal", k)]
         ours = run_cli("--db", str(tmp / "inferred"), "ingest", *portals, "--mirror-url", m.base_url, env=env)
-        # The reference: the hand-written definitions on the same one category each, so that both
-        # warehouses hold the same pages (exact copies across portals resolve alike).
-        written = tmp / "written"
-        written.mkdir()
-        for key in SITES:
-            data = read_data(Path(PORTALS[key].source))
-            (written / f"{key}.toml").write_text(dumps({**data, "categories": data["categories"][:1]}), encoding="utf-8")
-        theirs = run_cli("--db", str(tmp / "written"), "ingest", *[a for k in SITES for a in ("--portal", k)],
-                         "--mirror-url", m.base_url, env={"PROVNEWS_PORTALS_DIR": str(written)})
+        theirs = finish_cli(theirs)
     yield dict(tmp=tmp, outcome=outcome, ours=ours, theirs=theirs)
 
 
@@ -87,10 +96,11 @@ def _same_articles(inferred, keys) -> dict:
     assert inferred["ours"].returncode in (0, 1), inferred["ours"].stderr
     assert inferred["theirs"].returncode == 0, inferred["theirs"].stderr
     table = {}
+    inferred_rows, written_rows = (every_portals_rows(inferred["tmp"] / name) for name in ("inferred", "written"))
     for key in keys:
         assert isinstance(inferred["outcome"][key], Path), (key, inferred["outcome"][key])
-        mine = rows(inferred["tmp"] / "inferred", f"x_{key}")
-        written = {u: r for u, r in rows(inferred["tmp"] / "written", key).items()}
+        mine = inferred_rows.get(f"x_{key}", {})
+        written = written_rows.get(key, {})
         same = sum(written.get(u) == r for u, r in mine.items())
         table[key] = (len(mine), same)
         assert mine and same == len(mine), (key, table[key])
