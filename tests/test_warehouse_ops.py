@@ -141,8 +141,12 @@ def test_sql_is_read_only_searches_vietnamese_text_and_fails_in_one_line(mirror,
     assert out.returncode == 0, out.stderr
     assert any("caobang.gov.vn" in line for line in out.stdout.splitlines()[1:])
 
+    # Nor can it load code: its connection skips DuckDB's extension signature check
+    # (`warehouse.extensions.CONNECTION`), so a LOAD of any file must be refused.
+    from warehouse import extensions
     for statement in ("INSERT INTO crawl_runs (run_id, portal) VALUES ('x', 'y')", "DROP VIEW stories",
-                      "COPY articles TO 'articles.csv'", "SET enable_external_access = true"):
+                      "COPY articles TO 'articles.csv'", "SET enable_external_access = true",
+                      extensions.load_statement("postgres_scanner")):
         out = run_cli("--db", str(db_file), "sql", statement)
         lines = out.stderr.strip().splitlines()
         assert out.returncode == 2 and len(lines) == 1 and "Traceback" not in out.stderr, out.stderr

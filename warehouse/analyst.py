@@ -45,7 +45,7 @@ def open_readonly(spec: str | os.PathLike | None = None) -> duckdb.DuckDBPyConne
     loc = locate(spec)
     if loc.is_lake:
         db.check_exists(loc)
-        con = duckdb.connect(config=extensions.NO_AUTOLOAD)
+        con = duckdb.connect(config=extensions.CONNECTION)
     else:
         con = db.connect(loc, read_only=True)
     try:

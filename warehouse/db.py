@@ -280,7 +280,7 @@ def connect(spec: str | os.PathLike | Location | None = None, *, read_only: bool
         check_exists(loc)
     if not read_only and loc.path is not None:
         loc.path.mkdir(parents=True, exist_ok=True)
-    config = {**_config(read_only), **extensions.NO_AUTOLOAD}
+    config = {**_config(read_only), **extensions.CONNECTION}
     if not read_only:
         config["temp_directory"] = str(loc.staging / "spill")  # past memory_limit
     con = duckdb.connect(":memory:", config=config)
@@ -307,7 +307,7 @@ def _connect_file(p: Path, read_only: bool, wait_seconds: float | None) -> duckd
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            con = duckdb.connect(str(p), read_only=read_only, config=_config(read_only))
+            con = duckdb.connect(str(p), read_only=read_only, config={**_config(read_only), **extensions.CONNECTION})
             break
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():

@@ -10,8 +10,16 @@ from pathlib import Path
 
 import duckdb
 
-# Settings for every connection that loads extensions itself.
+# Settings for every connection that loads extensions itself (the `duckdb` shell's too).
 NO_AUTOLOAD = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# The connections this package opens. The files are loaded by path from the installed wheels,
+# and DuckDB's check of an extension's signature hashes the whole file at every connection:
+# ducklake's 51 MB took 150 ms, and the three a lake session loads about 390 ms of its 500 ms
+# opening (each `provnews sql`, each read-only session, each run's connections). The check adds
+# nothing a writable site-packages would not defeat (DuckDB's own library is there too). A
+# session confined for `provnews sql` can LOAD nothing (`analyst.confine`: external access off,
+# the configuration locked); the `duckdb` shell keeps the check.
+CONNECTION = {**NO_AUTOLOAD, "allow_unsigned_extensions": True}
 
 
 class NotInstalled(RuntimeError):

@@ -237,7 +237,7 @@ def _up_to_date(con) -> bool:
 def _reference() -> dict:
     """The index the installed extension makes with INDEX_OPTIONS, taken from a throwaway one:
     its tables' columns, and its macros as (name, parameters, body)."""
-    with duckdb.connect(config=extensions.NO_AUTOLOAD) as con:
+    with duckdb.connect(config=extensions.CONNECTION) as con:
         extensions.load(con, "fts")
         con.execute(f"CREATE TABLE articles (article_id VARCHAR, {', '.join(f + ' VARCHAR' for f in FIELDS)})")
         _index_here(con)
