@@ -206,10 +206,13 @@ def lock_wait_seconds() -> float:
 
 
 def _config(read_only: bool) -> dict:
+    """A connection's settings: those for loading the installed extensions, and a writer's memory."""
     # DuckDB's default memory limit is 80 % of the machine, and it keeps what it used: the
     # full-text index rebuild alone would hold a gigabyte at 50,000 articles. A writer spills to
     # disk past this limit instead. Readers (analysts' queries) keep DuckDB's default.
-    return {} if read_only else {"memory_limit": os.environ.get("PROVNEWS_DUCKDB_MEMORY", "256MB")}
+    if read_only:
+        return dict(extensions.CONNECTION)
+    return {**extensions.CONNECTION, "memory_limit": os.environ.get("PROVNEWS_DUCKDB_MEMORY", "256MB")}
 
 
 def _quoted(value: str) -> str:
@@ -280,7 +283,7 @@ def connect(spec: str | os.PathLike | Location | None = None, *, read_only: bool
         check_exists(loc)
     if not read_only and loc.path is not None:
         loc.path.mkdir(parents=True, exist_ok=True)
-    config = {**_config(read_only), **extensions.CONNECTION}
+    config = _config(read_only)
     if not read_only:
         config["temp_directory"] = str(loc.staging / "spill")  # past memory_limit
     con = duckdb.connect(":memory:", config=config)
@@ -307,7 +310,7 @@ def _connect_file(p: Path, read_only: bool, wait_seconds: float | None) -> duckd
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            con = duckdb.connect(str(p), read_only=read_only, config={**_config(read_only), **extensions.CONNECTION})
+            con = duckdb.connect(str(p), read_only=read_only, config=_config(read_only))
             break
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
