@@ -3,12 +3,13 @@ in child processes (`python -m spiders.crawl --crawls -`), but one process runs 
 once: each is one Scrapy crawler with its own settings, log and batch.
 
 The first attempts of a run's portals go to at most PROVNEWS_CRAWL_PROCESSES processes (default:
-the machine's cores), the portals spread over them, all of a process's crawled at once. A live
-portal's crawl mostly waits on its politeness delay, so one process keeps many portals at their
-one request per second; against the mirror the crawls are bound by CPU, which a process per core
-uses. A process reports each crawl's outcome as that crawl ends (a JSON line on its stdout), so a
-portal's batch is loaded while the other crawls of its process go on, and one portal failing
-fails only its own outcome. A retry runs its portal alone, in a new process, as a crawl of a
+the machine's cores), the portals spread over them in the order the run loads their batches. A
+live portal's crawl mostly waits on its politeness delay, so one process crawls all of its
+portals at once, each at its one request per second; against the mirror the crawls are bound by
+CPU, which a process per core uses, a few crawls at a time (`spiders.crawl.at_once`). A process
+reports each crawl's outcome as that crawl ends (a JSON line on its stdout), so a portal's batch
+is loaded while the other crawls of its process go on, and one portal failing fails only its
+own outcome. A retry runs its portal alone, in a new process, as a crawl of a
 failed portal did before: at most as many such processes at once as the run's first ones.
 
 Ctrl-C (`stop_crawls`) reaches every crawl process; each stops as Scrapy does on a first SIGINT
@@ -163,6 +164,8 @@ class RunCrawls:
         self.retries = threading.BoundedSemaphore(processes)
         if _stop_requested.is_set():
             return
+        # In the order of their batches' names, the run's load order: those loaded first start first.
+        crawls = sorted(crawls, key=lambda c: Path(c.batch_dir).name)
         n = min(processes, len(crawls))
         for group in (crawls[i::n] for i in range(n)):
             proc = CrawlProcess(group)

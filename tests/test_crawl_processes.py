@@ -190,3 +190,45 @@ def test_crawl_processes_started_early_take_the_crawls_or_end(mirror, tmp_path):
     (unused,) = [p for p in early if p is not proc.proc]
     assert unused.returncode == 0 and unused.stdout.read() == ""
     assert crawls._early == []
+
+
+def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp_path):
+    """Against the mirror, crawls are bound by CPU: a process runs LOOPBACK_AT_ONCE of its
+    portals at a time, in the order the run loads them. Stopped by SIGINT, the crawls that had
+    begun stop resumable and the one that had not ends interrupted too, never started: the
+    command exits 130, and no batch is loaded as if complete (a resumed backfill is
+    test_backfill's)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from spiders.crawl import LOOPBACK_AT_ONCE
+    from tests.conftest import REPO
+
+    portals = ["caobang", "danang", "hatinh", "sonla"]
+    assert LOOPBACK_AT_ONCE == len(portals) - 1
+    db_file = tmp_path / "w"
+    jobs = {p: staging.Job.for_backfill(db_file, p, "2020-01-01", None) for p in portals}
+    with Mirror(size=600, slow_seconds=0.2, latency_seconds=0.05) as m:
+        run = subprocess.Popen([sys.executable, "-m", "flows.cli", "--db", str(db_file), "backfill", "--since",
+                                "2020-01-01", *[a for p in reversed(portals) for a in ("--portal", p)],
+                                "--mirror-url", m.base_url], cwd=REPO, start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PROVNEWS_CRAWL_PROCESSES": "1"})
+        first = portals[:LOOPBACK_AT_ONCE]  # the load order, whatever the order given
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(
+                (progress.read(jobs[p].scrapy_dir) or {}).get("pages", 0) >= 10 for p in first):
+            time.sleep(0.1)
+        waited = progress.read(jobs["sonla"].scrapy_dir)
+        os.killpg(run.pid, signal.SIGINT)
+        out, err = run.communicate(timeout=120)
+    assert waited is None  # not begun while three others crawled
+    assert run.returncode == 130, err
+    stopped = {p: progress.read(jobs[p].scrapy_dir) for p in first}
+    assert all(s["finished"] == "shutdown" for s in stopped.values()), stopped
+    assert progress.read(jobs["sonla"].scrapy_dir) is None
+    assert "sonla: crawl of sonla stopped by a signal; the same backfill resumes it" in out, out
+    assert not crawl_processes_alive()
+    assert not staging.complete(staging.batches_root(db_file))
