@@ -119,6 +119,10 @@ def temporary_api() -> Iterator[str | None]:
         try:
             yield server.url
         finally:
+            # The run's last log lines, still queued for the API (those of a run stopped by
+            # Ctrl-C, say), are sent before it stops: else Prefect prints "Error logging to API".
+            from prefect.logging.handlers import APILogHandler
+            APILogHandler().flush()
             del os.environ["PREFECT_API_URL"]
             prefect.context.refresh_global_settings_context()
     finally:

@@ -230,5 +230,6 @@ def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp
     assert all(s["finished"] == "shutdown" for s in stopped.values()), stopped
     assert progress.read(jobs["sonla"].scrapy_dir) is None
     assert "sonla: crawl of sonla stopped by a signal; the same backfill resumes it" in out, out
+    assert "Error logging to API" not in err, err  # the run's last log lines reached the API before it stopped
     assert not crawl_processes_alive()
     assert not staging.complete(staging.batches_root(db_file))
