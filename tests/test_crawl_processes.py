@@ -2,7 +2,8 @@
 PROVNEWS_CRAWL_PROCESSES processes (seen for real: the crawl processes alive, and the `pid` each
 crawl writes into its progress file); a portal failing in a shared process leaves the others of
 that process loaded and is retried alone, in a process of its own; each portal's task log relays
-its own crawl's warnings and no other portal's."""
+its own crawl's warnings and no other portal's. Against the mirror a process crawls a few
+portals at a time, in load order, and Ctrl-C ends those not begun."""
 
 from __future__ import annotations
 
@@ -196,8 +197,8 @@ def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp
     """Against the mirror, crawls are bound by CPU: a process runs LOOPBACK_AT_ONCE of its
     portals at a time, in the order the run loads them. Stopped by SIGINT, the crawls that had
     begun stop resumable and the one that had not ends interrupted too, never started: the
-    command exits 130, and no batch is loaded as if complete (a resumed backfill is
-    test_backfill's)."""
+    command exits 130, and no batch is loaded as if complete (resuming is test_operations'). The
+    run's last log lines reach Prefect's temporary API before it stops."""
     import signal
     import subprocess
     import sys
@@ -230,6 +231,6 @@ def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp
     assert all(s["finished"] == "shutdown" for s in stopped.values()), stopped
     assert progress.read(jobs["sonla"].scrapy_dir) is None
     assert "sonla: crawl of sonla stopped by a signal; the same backfill resumes it" in out, out
-    assert "Error logging to API" not in err, err  # the run's last log lines reached the API before it stopped
+    assert "Error logging to API" not in err, err
     assert not crawl_processes_alive()
     assert not staging.complete(staging.batches_root(db_file))
