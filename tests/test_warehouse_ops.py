@@ -203,6 +203,11 @@ def test_a_run_killed_during_the_crawl_or_the_cleaning_loses_and_duplicates_noth
                                cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True)
         if stage == "cleaning":
             assert run.stdout.readline().strip() == "cleaning"
+            # The load stalls in the first batch, which may have loaded while the other portal
+            # still crawled: that crawl, in a process of its own, stages its batch meanwhile.
+            deadline = time.monotonic() + 60
+            while len(staging.pending(staging.batches_root(db_file))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
         else:
             m.hits.clear()
             deadline = time.monotonic() + 120
