@@ -204,7 +204,7 @@ def _watch_stop_signals() -> list:
 
 
 def _start(process, project_settings, crawl: Crawl, report: Callable[[Outcome], None],
-           then: Callable[[], None] = lambda: None) -> None:
+           then: Callable[[], None]) -> None:
     """Start one crawl; `then` is called once its outcome is reported."""
     from scrapy.crawler import Crawler
 

@@ -202,10 +202,10 @@ def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp
     import signal
     import subprocess
     import sys
-    import time
 
     from spiders.crawl import LOOPBACK_AT_ONCE
     from tests.conftest import REPO
+    from tests.prefect_server import wait_for
 
     portals = ["caobang", "danang", "hatinh", "sonla"]
     assert LOOPBACK_AT_ONCE == len(portals) - 1
@@ -218,10 +218,8 @@ def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PROVNEWS_CRAWL_PROCESSES": "1"})
         first = portals[:LOOPBACK_AT_ONCE]  # the load order, whatever the order given
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not all(
-                (progress.read(jobs[p].scrapy_dir) or {}).get("pages", 0) >= 10 for p in first):
-            time.sleep(0.1)
+        wait_for(lambda: all((progress.read(jobs[p].scrapy_dir) or {}).get("pages", 0) >= 10 for p in first),
+                 what="10 pages of each of the first three crawls", every=0.1)
         waited = progress.read(jobs["sonla"].scrapy_dir)
         os.killpg(run.pid, signal.SIGINT)
         out, err = run.communicate(timeout=120)

@@ -19,6 +19,7 @@ from flows.ingest import ingest, run_flow
 from spiders import crawl
 from spiders.portals import get as get_portal
 from tests.conftest import REPO, run_cli
+from tests.prefect_server import wait_for
 from tests.test_warehouse import loading
 from warehouse import db
 from warehouse.analyst import open_readonly, shell_argv
@@ -205,9 +206,8 @@ def test_a_run_killed_during_the_crawl_or_the_cleaning_loses_and_duplicates_noth
             assert run.stdout.readline().strip() == "cleaning"
             # The load stalls in the first batch, which may have loaded while the other portal
             # still crawled: that crawl, in a process of its own, stages its batch meanwhile.
-            deadline = time.monotonic() + 60
-            while len(staging.pending(staging.batches_root(db_file))) < 2 and time.monotonic() < deadline:
-                time.sleep(0.1)
+            wait_for(lambda: len(staging.pending(staging.batches_root(db_file))) == 2, seconds=60,
+                     what="second batch staged", every=0.1)
         else:
             m.hits.clear()
             deadline = time.monotonic() + 120
