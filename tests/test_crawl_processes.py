@@ -39,7 +39,9 @@ def crawl_processes_alive() -> set[int]:
             ancestor = parents.get(ancestor)
         if ancestor and "-m spiders.crawl" in command:
             mine.add(pid)
-    return mine
+    # A crawl process forks once at start (Scrapy logs the platform: `uname -p`); until that child
+    # execs it shows its parent's command line, and it is not a crawl process of its own.
+    return {pid for pid in mine if parents[pid] not in mine}
 
 
 class Watch:
