@@ -158,12 +158,12 @@ def _add(con, ix: str, articles: list[dict]) -> None:
 
 
 def _insert(con, table: str, columns: dict[str, np.ndarray]) -> None:
-    """INSERT INTO `table` (with its column list) the rows of NumPy columns, in that order."""
-    con.register("_rows", columns)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _rows")
-    finally:
-        con.unregister("_rows")
+    """INSERT INTO `table` (with its column list) the rows of NumPy columns, in that order.
+    DuckDB scans them from this frame's variable (its replacement scan) rather than registered:
+    a registered object stays referenced until the transaction commits, and a load's chunks
+    would hold all their tokens' arrays (8 MB a chunk) to the end of the load."""
+    _numpy_rows = columns  # noqa: F841  (read by the query below)
+    con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _numpy_rows")
 
 
 def _next_docid(con, ix: str) -> int:
