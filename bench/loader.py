@@ -94,8 +94,8 @@ def kept_up(warehouse: Path, stored: list[dict], loads: list[list[dict]]) -> dic
         seconds = []
         for rows in loads:
             con.execute("BEGIN")
-            with db.staged(con, "_staged", db.by_column(rows, loader.ARTICLES), loader.ARTICLES):
-                con.execute("INSERT INTO articles BY NAME SELECT * FROM _staged")
+            db.execute_staged(con, "_staged", db.by_column(rows, loader.ARTICLES), loader.ARTICLES,
+                              "INSERT INTO articles BY NAME SELECT * FROM _staged")
             t0 = time.perf_counter()
             search.add(con, rows)
             search.settle(con)

@@ -62,26 +62,25 @@ def without_keys(sql: str) -> str:
     return re.sub(r"\s+PRIMARY KEY(?=\s*[,\n)])", "", sql)
 
 
-@contextlib.contextmanager
-def staged(con, name: str, columns: dict[str, list], types: dict[str, str]):
-    """Python values visible to SQL as the view `name` for the block: `columns` (name -> its
+def execute_staged(con, name: str, columns: dict[str, list], types: dict[str, str], sql: str, params=None):
+    """`con.execute(sql, params)` with Python values as the table `name` in it (a WITH clause
+    put before `sql`, which may begin with WITH clauses of its own): `columns` (name -> its
     values), each cast to its SQL type in `types`. Values go into SQL this way rather than as
     list parameters, which DuckDB converts element by element, ten times slower.
 
     Each column goes to DuckDB as a NumPy array of text, which it scans as it is (neither pandas
     nor pyarrow loaded: pyarrow's libraries held about 70 MB of a loading process), and is cast
-    back in the view. Text, not the values themselves: DuckDB guesses an object column's type
-    from its first 1,000 values, and makes text of every value when those are all NULL (a
-    list became its Python repr)."""
-    texts = {c: np.fromiter(map(_as_text, values), dtype=object, count=len(values)) for c, values in columns.items()}
-    con.register(f"{name}_text", texts)
+    back in the WITH clause. Text, not the values themselves: DuckDB guesses an object column's
+    type from its first 1,000 values, and makes text of every value when those are all NULL (a
+    list became its Python repr). The arrays are scanned from this frame's variable (DuckDB's
+    replacement scan), not registered: a registered object stays referenced until the
+    transaction commits, and a load held every chunk's article texts to its end."""
+    staged_text = {c: np.fromiter(map(_as_text, values), dtype=object, count=len(values))  # noqa: F841
+                   for c, values in columns.items()}
     casts = ", ".join(f"CAST({_cast_from(t, c)} AS {t}) AS {c}" for c, t in types.items())
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {casts} FROM {name}_text")
-    try:
-        yield
-    finally:
-        con.execute(f"DROP VIEW IF EXISTS {name}")
-        con.unregister(f"{name}_text")
+    rest = re.match(r"\s*WITH\s+(.*)", sql, re.S | re.I)
+    sql = f"{rest[1]}" if rest else sql
+    return con.execute(f"WITH {name} AS (SELECT {casts} FROM staged_text){',' if rest else ''} {sql}", params)
 
 
 def by_column(rows: list[dict], types: dict[str, str]) -> dict[str, list]:

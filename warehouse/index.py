@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from warehouse.db import staged
+from warehouse.db import execute_staged
 
 # Articles read back at a time when the index catches up (their texts are described anew).
 CATCH_UP_ROWS = 2000
@@ -16,9 +16,9 @@ def lookup(con, table: str, column: str, values: list[str], column_out: str = "a
     """{value: its row's column_out} for the values of `table.column` the warehouse has."""
     if not values:
         return {}
-    with staged(con, "wanted_values", {"value": values}, {"value": "VARCHAR"}):
-        return dict(con.execute(f"SELECT {column}, {column_out} FROM {table} "
-                                f"WHERE {column} IN (SELECT value FROM wanted_values)").fetchall())
+    return dict(execute_staged(con, "wanted_values", {"value": values}, {"value": "VARCHAR"},
+                               f"SELECT {column}, {column_out} FROM {table} "
+                               f"WHERE {column} IN (SELECT value FROM wanted_values)").fetchall())
 
 
 def state(con) -> tuple[int, str]:

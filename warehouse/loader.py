@@ -7,7 +7,7 @@ id already in `loaded_batches` is not loaded again.
 from __future__ import annotations
 
 from warehouse import search
-from warehouse.db import by_column, staged
+from warehouse.db import by_column, execute_staged
 
 # Each table's columns a load writes, with their SQL types (as in warehouse/migrations).
 ARTICLES = {
@@ -61,8 +61,8 @@ def insert_rows(con, rows: dict[str, list[dict]], load_no: int) -> None:
         row["changed_in"] = load_no
     for table, types in TABLES.items():
         if rows.get(table):
-            with staged(con, "_staged", by_column(rows[table], types), types):
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
+            execute_staged(con, "_staged", by_column(rows[table], types), types,
+                           f"INSERT INTO {table} BY NAME SELECT * FROM _staged")
     search.add(con, rows.get("articles"))  # searchable with the caller's commit
 
 
@@ -76,12 +76,12 @@ def reroot(con, reroots: list[tuple[str, str, float]], load_no: int) -> None:
     if not reroots:
         return
     olds = {"article_id": list(dict.fromkeys(old for old, _, _ in reroots))}
-    with staged(con, "_olds", olds, {"article_id": "VARCHAR"}):
-        # An update by id, its ids found first: with the OR in its own WHERE, an UPDATE on a
-        # DuckLake reads every column of every row (0.6 s at 100,000 articles, not 0.05).
-        root = dict(con.execute("SELECT article_id, coalesce(duplicate_of, article_id) FROM articles "
-                                "WHERE article_id IN (SELECT article_id FROM _olds) "
-                                "OR duplicate_of IN (SELECT article_id FROM _olds)").fetchall())
+    # An update by id, its ids found first: with the OR in its own WHERE, an UPDATE on a
+    # DuckLake reads every column of every row (0.6 s at 100,000 articles, not 0.05).
+    root = dict(execute_staged(con, "_olds", olds, {"article_id": "VARCHAR"},
+                               "SELECT article_id, coalesce(duplicate_of, article_id) FROM articles "
+                               "WHERE article_id IN (SELECT article_id FROM _olds) "
+                               "OR duplicate_of IN (SELECT article_id FROM _olds)").fetchall())
     similarity: dict[str, float] = {}
     for old, new, sim in reroots:
         for aid, r in root.items():
@@ -90,10 +90,10 @@ def reroot(con, reroots: list[tuple[str, str, float]], load_no: int) -> None:
                 similarity.setdefault(aid, sim)  # kept where the member had one (coalesce below)
     moved = {"article_id": list(root), "duplicate_of": list(root.values()),
              "similarity": [similarity.get(a) for a in root]}
-    with staged(con, "_moved", moved, {"article_id": "VARCHAR", "duplicate_of": "VARCHAR", "similarity": "DOUBLE"}):
-        con.execute("UPDATE articles SET duplicate_of = m.duplicate_of, "
-                    "similarity = coalesce(articles.similarity, m.similarity), changed_in = ? "
-                    "FROM _moved m WHERE articles.article_id = m.article_id", [load_no])
+    execute_staged(con, "_moved", moved, {"article_id": "VARCHAR", "duplicate_of": "VARCHAR", "similarity": "DOUBLE"},
+                   "UPDATE articles SET duplicate_of = m.duplicate_of, "
+                   "similarity = coalesce(articles.similarity, m.similarity), changed_in = ? "
+                   "FROM _moved m WHERE articles.article_id = m.article_id", [load_no])
 
 
 def record_run(con, crawl_run: dict, replace: bool = True) -> None:

@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 
 from warehouse import extensions
-from warehouse.db import CATALOG, by_column, committed, is_lake, staged
+from warehouse.db import CATALOG, by_column, committed, execute_staged, is_lake
 
 INDEX_SCHEMA = "fts_main_articles"  # where DuckDB puts the index of table `articles`
 PUBLISHED = "search_index"          # the lake's copy of it
@@ -115,35 +115,34 @@ TOKEN, KNOWN_TERM, NEW_TERM, DOC = range(4)  # the rows `_add`'s query gives
 def _add(con, ix: str, articles: list[dict]) -> None:
     """`add` of one chunk. The chunk's tokens are cut once, in one query whose result is the
     rows to write, and written from here: never stored in a table of their own. A temporary
-    table made and dropped in a transaction keeps its memory until the commit, so a chunk's
-    tokens (350,000 rows a thousand articles, 15 MB) held each load's memory growing with its
-    batch: 45 MB at 2,800 articles."""
+    table made and dropped in a transaction keeps its memory until the commit, so with the
+    tokens in one (350,000 rows a thousand articles, 15 MB) a load's memory grew with its
+    batch: 45 MB more at 2,800 articles."""
     first = _next_docid(con, ix)
-    with staged(con, "_new_articles", by_column(articles, NEW_ARTICLES), NEW_ARTICLES):
-        # Rows of four kinds: each token with its term's id (TOKEN); each of the chunk's terms
-        # with its document frequency in the chunk (KNOWN_TERM, or NEW_TERM with its text, new to
-        # `dict`); each document with its id (DOC). A new term gets the next id after the
-        # largest, in term order. One read of `dict`. The tokens are the extension's own
-        # `tokenize` text, whose parameter is `s`, over the column `s` of each field's value (a
-        # field that is NULL has none).
-        out = con.execute(f"""
-            WITH docs AS MATERIALIZED (SELECT ? + row_number() OVER () - 1 AS docid, * FROM _new_articles),
-            tokens AS MATERIALIZED (
-                SELECT docid, fieldid, term
-                FROM (SELECT docid, field, unnest({_macro('tokenize')}) AS term
-                      FROM (UNPIVOT docs ON {', '.join(FIELDS)} INTO NAME field VALUE s))
-                JOIN {ix}.fields USING (field)
-                WHERE len(term) > 0 AND term NOT IN (SELECT sw FROM {ix}.stopwords)),
-            chunk_dict AS MATERIALIZED (
-                SELECT term, coalesce(d.termid, (SELECT coalesce(max(termid) + 1, 0) FROM {ix}.dict)
-                                      + row_number() OVER (PARTITION BY d.termid IS NULL ORDER BY term) - 1) AS termid,
-                       d.termid IS NULL AS new, n.df
-                FROM (SELECT term, count(DISTINCT docid) AS df FROM tokens GROUP BY term) n
-                LEFT JOIN {ix}.dict d USING (term))
-            SELECT {TOKEN} AS kind, docid, fieldid, termid, '' AS text, 0 AS df FROM tokens JOIN chunk_dict USING (term)
-            UNION ALL SELECT CASE WHEN new THEN {NEW_TERM} ELSE {KNOWN_TERM} END, -1, -1, termid,
-                             CASE WHEN new THEN term ELSE '' END, df FROM chunk_dict
-            UNION ALL SELECT {DOC}, docid, -1, -1, article_id, 0 FROM docs""", [first]).fetchnumpy()
+    # Rows of four kinds: each token with its term's id (TOKEN); each of the chunk's terms
+    # with its document frequency in the chunk (KNOWN_TERM, or NEW_TERM with its text, new to
+    # `dict`); each document with its id (DOC). A new term gets the next id after the
+    # largest, in term order. One read of `dict`. The tokens are the extension's own
+    # `tokenize` text, whose parameter is `s`, over the column `s` of each field's value (a
+    # field that is NULL has none).
+    out = execute_staged(con, "_new_articles", by_column(articles, NEW_ARTICLES), NEW_ARTICLES, f"""
+        WITH docs AS MATERIALIZED (SELECT ? + row_number() OVER () - 1 AS docid, * FROM _new_articles),
+        tokens AS MATERIALIZED (
+            SELECT docid, fieldid, term
+            FROM (SELECT docid, field, unnest({_macro('tokenize')}) AS term
+                  FROM (UNPIVOT docs ON {', '.join(FIELDS)} INTO NAME field VALUE s))
+            JOIN {ix}.fields USING (field)
+            WHERE len(term) > 0 AND term NOT IN (SELECT sw FROM {ix}.stopwords)),
+        chunk_dict AS MATERIALIZED (
+            SELECT term, coalesce(d.termid, (SELECT coalesce(max(termid) + 1, 0) FROM {ix}.dict)
+                                  + row_number() OVER (PARTITION BY d.termid IS NULL ORDER BY term) - 1) AS termid,
+                   d.termid IS NULL AS new, n.df
+            FROM (SELECT term, count(DISTINCT docid) AS df FROM tokens GROUP BY term) n
+            LEFT JOIN {ix}.dict d USING (term))
+        SELECT {TOKEN} AS kind, docid, fieldid, termid, '' AS text, 0 AS df FROM tokens JOIN chunk_dict USING (term)
+        UNION ALL SELECT CASE WHEN new THEN {NEW_TERM} ELSE {KNOWN_TERM} END, -1, -1, termid,
+                         CASE WHEN new THEN term ELSE '' END, df FROM chunk_dict
+        UNION ALL SELECT {DOC}, docid, -1, -1, article_id, 0 FROM docs""", [first]).fetchnumpy()
     kind, text = out["kind"], out["text"]
     tokens, new, known, docs = (kind == k for k in (TOKEN, NEW_TERM, KNOWN_TERM, DOC))
     docids = out["docid"][docs]
