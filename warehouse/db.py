@@ -78,13 +78,13 @@ def execute_staged(con, name: str, columns: dict[str, list], types: dict[str, st
     staged_text = {c: np.fromiter(map(_as_text, values), dtype=object, count=len(values))  # noqa: F841
                    for c, values in columns.items()}
     casts = ", ".join(f"CAST({_cast_from(t, c)} AS {t}) AS {c}" for c, t in types.items())
-    rest = re.match(r"\s*WITH\s+(.*)", sql, re.S | re.I)
-    sql = f"{rest[1]}" if rest else sql
-    return con.execute(f"WITH {name} AS (SELECT {casts} FROM staged_text){',' if rest else ''} {sql}", params)
+    ours = f"WITH {name} AS (SELECT {casts} FROM staged_text)"
+    own = re.match(r"\s*WITH\s+(.*)", sql, re.S | re.I)  # the statement's own WITH clauses follow ours
+    return con.execute(f"{ours}, {own[1]}" if own else f"{ours} {sql}", params)
 
 
 def by_column(rows: list[dict], types: dict[str, str]) -> dict[str, list]:
-    """Rows (dicts; a missing key is NULL) as `staged` takes them."""
+    """Rows (dicts; a missing key is NULL) as `execute_staged` takes them."""
     return {c: [r.get(c) for r in rows] for c in types}
 
 
