@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -164,7 +165,7 @@ def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
     def start_next() -> None:
         # Called as each crawl ends: the next one starts before Scrapy's wait for the process's
         # active crawls looks again, so the process ends only after the last.
-        while waiting and stopped:
+        while waiting and stopped.is_set():
             crawl = waiting.pop(0)
             report(Outcome(crawl.portal, INTERRUPTED, f"crawl of {crawl.portal} stopped before it began"))
         if waiting:
@@ -180,21 +181,21 @@ def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
     process.start()
 
 
-def _watch_stop_signals() -> list:
-    """A list that gets an item when SIGINT or SIGTERM arrives (Scrapy's handlers, installed
-    as the reactor starts, still do the stopping)."""
+def _watch_stop_signals() -> threading.Event:
+    """An event set when SIGINT or SIGTERM arrives (Scrapy's handlers, installed as the
+    reactor starts, still do the stopping)."""
     import signal
 
     from twisted.internet import reactor
 
-    stopped: list = []
+    stopped = threading.Event()
 
     def wrap() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             scrapy_handler = signal.getsignal(signum)
             if callable(scrapy_handler):
                 def handler(num, frame, scrapy_handler=scrapy_handler):
-                    stopped.append(num)
+                    stopped.set()
                     scrapy_handler(num, frame)
                 signal.signal(signum, handler)
 

@@ -83,6 +83,14 @@ def execute_staged(con, name: str, columns: dict[str, list], types: dict[str, st
     return con.execute(f"{ours}, {own[1]}" if own else f"{ours} {sql}", params)
 
 
+def insert_arrays(con, table: str, columns: dict[str, np.ndarray]) -> None:
+    """INSERT INTO `table` (with its column list, if any) the rows of typed NumPy columns, in
+    that order: as `execute_staged`, scanned from this frame's variable, not registered, and
+    without its text round trip (the full-text index's hundreds of thousands of numbers)."""
+    _numpy_rows = columns  # noqa: F841  (read by the query below)
+    con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _numpy_rows")
+
+
 def by_column(rows: list[dict], types: dict[str, str]) -> dict[str, list]:
     """Rows (dicts; a missing key is NULL) as `execute_staged` takes them."""
     return {c: [r.get(c) for r in rows] for c in types}

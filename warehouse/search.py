@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 
 from warehouse import extensions
-from warehouse.db import CATALOG, by_column, committed, execute_staged, is_lake
+from warehouse.db import CATALOG, by_column, committed, execute_staged, insert_arrays, is_lake
 
 INDEX_SCHEMA = "fts_main_articles"  # where DuckDB puts the index of table `articles`
 PUBLISHED = "search_index"          # the lake's copy of it
@@ -147,22 +147,13 @@ def _add(con, ix: str, articles: list[dict]) -> None:
     tokens, new, known, docs = (kind == k for k in (TOKEN, NEW_TERM, KNOWN_TERM, DOC))
     docids = out["docid"][docs]
     lengths = np.bincount(out["docid"][tokens] - first, minlength=len(articles))[docids - first]
-    _insert(con, f"{ix}.terms (docid, fieldid, termid)",
+    insert_arrays(con, f"{ix}.terms (docid, fieldid, termid)",
             {"docid": out["docid"][tokens], "fieldid": out["fieldid"][tokens], "termid": out["termid"][tokens]})
-    _insert(con, f"{ix}.docs (docid, name, len)", {"docid": docids, "name": text[docs], "len": lengths})
-    _insert(con, f"{ix}.dict (termid, term, df)", {"termid": out["termid"][new], "term": text[new], "df": out["df"][new]})
+    insert_arrays(con, f"{ix}.docs (docid, name, len)", {"docid": docids, "name": text[docs], "len": lengths})
+    insert_arrays(con, f"{ix}.dict (termid, term, df)", {"termid": out["termid"][new], "term": text[new], "df": out["df"][new]})
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PENDING_DF} (termid BIGINT, df BIGINT)")
-    _insert(con, PENDING_DF, {"termid": out["termid"][known], "df": out["df"][known]})
+    insert_arrays(con, PENDING_DF, {"termid": out["termid"][known], "df": out["df"][known]})
     _count(con, ix, len(articles), int(tokens.sum()))
-
-
-def _insert(con, table: str, columns: dict[str, np.ndarray]) -> None:
-    """INSERT INTO `table` (with its column list) the rows of NumPy columns, in that order.
-    DuckDB scans them from this frame's variable (its replacement scan) rather than registered:
-    a registered object stays referenced until the transaction commits, and a load's chunks
-    would hold all their tokens' arrays (8 MB a chunk) to the end of the load."""
-    _numpy_rows = columns  # noqa: F841  (read by the query below)
-    con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _numpy_rows")
 
 
 def _next_docid(con, ix: str) -> int:
