@@ -253,10 +253,10 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     found, position = set(), {}
     for k, ((aid, published, _), f) in enumerate(zip(sample, folded)):
-        signature, fps, shingle_set = index.features(f)
-        for other, _ in index.matches(signature, index.shared_passages(fps), shingle_set):
+        features = index.features(f)
+        for other, _ in index.matches(features, index.shared_passages(features.fingerprints)):
             found.add((position[other], k))
-        index.add(aid, signature, fps, published, Verdict(), shingle_set)
+        index.add(aid, features, published, Verdict())
         position[aid] = k
     t_lsh = time.perf_counter() - t0
     n = len(sample)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from flows.cleaning import Unusable, ahead
-from flows.dedupe import DEFAULTS, NearDuplicateIndex, article_id, sentences
+from flows.dedupe import DEFAULTS, Features, NearDuplicateIndex, article_id, sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
 from warehouse import db, index as lookups, loader, search
@@ -75,12 +75,12 @@ def describe(index: NearDuplicateIndex, rows: list[tuple]) -> list[Entry]:
     """Stored articles as the de-duplication index keeps them, from (article_id, content_hash,
     published_at, duplicate_of, lead, body)."""
     features = index.features_of([sentences(f"{lead or ''}\n{body}") for *_, lead, body in rows])
-    return [entry(index, aid, digest, published, duplicate_of or aid, *f)
+    return [entry(aid, digest, published, duplicate_of or aid, f)
             for (aid, digest, published, duplicate_of, _, _), f in zip(rows, features)]
 
 
-def entry(index: NearDuplicateIndex, aid: str, digest: str, published, root: str, signature, fps, shingles) -> Entry:
-    return Entry(aid, digest, published, root, signature, index.band_keys(signature[None, :])[0], fps, shingles)
+def entry(aid: str, digest: str, published, root: str, text: Features) -> Entry:
+    return Entry(aid, digest, published, root, text.signature, text.bands, text.fingerprints, text.shingles)
 
 
 def _empty_rows() -> dict[str, list[dict]]:
@@ -165,10 +165,10 @@ def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]],
                         index.features_of([sentences(f"{art.lead or ''}\n{art.body}") for _, art in fresh])))
     if features:
         # The stored articles this chunk can meet, then the 5-gram sets of the few it compares.
-        index.insert_stored(*store.candidates(index.band_keys(np.stack([f[0] for f in features.values()])),
-                                              set().union(*(f[1] for f in features.values())),
+        index.insert_stored(*store.candidates(np.stack([f.bands for f in features.values()]),
+                                              set().union(*(f.fingerprints for f in features.values())),
                                               index.settings.passage_max_articles))
-        index.set_texts(store.shingle_sets(set().union(*(index.to_compare(sig, fps) for sig, fps, _ in features.values()))))
+        index.set_texts(store.shingle_sets(set().union(*map(index.to_compare, features.values()))))
     reroots: list[tuple[str, str, float]] = []
     by_id: dict[str, dict] = {}
     for key, art, digest in cleaned:
@@ -182,8 +182,8 @@ def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]],
             result.new += 1
             result.fallback += art.extraction == "fallback"
             published = datetime.fromisoformat(art.published_at) if art.published_at else None
-            signature, fps, shingles = features[key]
-            verdict = index.judge(signature, fps, published, shingles)
+            text = features[key]
+            verdict = index.judge(text, published)
             if verdict.reroot:
                 reroots.append((verdict.reroot, aid, verdict.similarity))
                 store.reroot(verdict.reroot, aid)
@@ -191,8 +191,8 @@ def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]],
                     if verdict.reroot in (row["article_id"], row["duplicate_of"]):
                         row["duplicate_of"], row["similarity"] = aid, row["similarity"] or verdict.similarity
             result.near_duplicates += verdict.duplicate_of is not None
-            index.add(aid, signature, fps, published, verdict, shingles)
-            store.add(entry(index, aid, digest, published, verdict.duplicate_of or aid, signature, fps, shingles))
+            index.add(aid, text, published, verdict)
+            store.add(entry(aid, digest, published, verdict.duplicate_of or aid, text))
             row = dict(
                 article_id=aid, portal=art.portal, province=art.province, province_current=art.province_current,
                 url=url, title=art.title, published_at=published,

@@ -28,10 +28,9 @@ def index_with(*articles):
     index = NearDuplicateIndex()
     verdicts = {}
     for aid, text, day in articles:
-        folded = sentences(text)
-        mh, fps, shingles = index.signature(folded), index.fingerprints(folded), index.shingle_set(folded)
-        verdicts[aid] = index.judge(mh, fps, when(day), shingles)
-        index.add(aid, mh, fps, when(day), verdicts[aid], shingles)
+        features = index.features(sentences(text))
+        verdicts[aid] = index.judge(features, when(day))
+        index.add(aid, features, when(day), verdicts[aid])
     return index, verdicts
 
 

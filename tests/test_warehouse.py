@@ -237,6 +237,31 @@ def test_an_index_write_cut_off_after_the_commit_is_made_good_by_the_next_load(t
     assert result.duplicates == 6 and result.new == 0
 
 
+def test_the_index_keeps_each_keys_articles_once_and_a_passage_to_its_cap(tmp_path):
+    """The postings a load's commit writes: a key new to the index, one shared within a load,
+    one stored before (merged with what its lookup read), a passage past the cap (kept at cap + 1
+    articles: boilerplate), and an article written again (its postings not twice)."""
+    import numpy as np
+    from warehouse.dedupe_store import Entry
+
+    def entry(aid, bands, passages):
+        return Entry(aid, "hash-" + aid, None, aid, np.zeros(128, np.uint32), np.array(bands, np.int64),
+                     set(passages), np.zeros(0, np.uint32))
+
+    cap = 2
+    with DedupeStore.opened(tmp_path) as store:
+        a, b = entry("a", [1, 2], [10, 11]), entry("b", [2, 3], [10])
+        store.write([a, b], mark=1, cap=cap)
+        for later, mark in ((entry("c", [3], [10]), 2), (entry("d", [4], [10]), 3)):
+            store.candidates(later.band_keys, later.fingerprints, cap)  # as a load looks up, then commits
+            store.add(later)
+            store.commit(mark, cap)
+        store.write([a], mark=4, cap=cap)
+        _, bands, postings, boilerplate = store.candidates(np.array([1, 2, 3, 4], np.int64), {10, 11}, cap)
+    assert sorted(bands) == [(1, "a"), (2, "a"), (2, "b"), (3, "b"), (3, "c"), (4, "d")]
+    assert postings == [(11, "a")] and boilerplate == [10]  # a, b and c: past the cap, d not kept
+
+
 def test_a_failed_load_leaves_nothing_in_the_index_and_a_retry_stores_it(tmp_path):
     from flows.dedupe import article_id
     batch = make_batch(tmp_path / "batches", "r1-caobang")
