@@ -242,7 +242,7 @@ def test_the_index_keeps_each_keys_articles_once_and_a_passage_to_its_cap(tmp_pa
     one stored before (merged with what its lookup read), a passage past the cap (kept at cap + 1
     articles: boilerplate), and an article written again (its postings not twice)."""
     import numpy as np
-    from warehouse.dedupe_store import Entry
+    from warehouse.dedupe_store import _KEY, Entry
 
     def entry(aid, bands, passages):
         return Entry(aid, "hash-" + aid, None, aid, np.zeros(128, np.uint32), np.array(bands, np.int64),
@@ -250,16 +250,18 @@ def test_the_index_keeps_each_keys_articles_once_and_a_passage_to_its_cap(tmp_pa
 
     cap = 2
     with DedupeStore.opened(tmp_path) as store:
-        a, b = entry("a", [1, 2], [10, 11]), entry("b", [2, 3], [10])
-        store.write([a, b], mark=1, cap=cap)
+        a, b = entry("a", [1, 2], [10, 11, 20]), entry("b", [2, 3], [10, 20])
+        store.write([a, b, entry("e", [5], [20]), entry("f", [6], [20])], mark=1, cap=cap)
         for later, mark in ((entry("c", [3], [10]), 2), (entry("d", [4], [10]), 3)):
             store.candidates(later.band_keys, later.fingerprints, cap)  # as a load looks up, then commits
             store.add(later)
             store.commit(mark, cap)
         store.write([a], mark=4, cap=cap)
-        _, bands, postings, boilerplate = store.candidates(np.array([1, 2, 3, 4], np.int64), {10, 11}, cap)
+        _, bands, postings, boilerplate = store.candidates(np.array([1, 2, 3, 4], np.int64), {10, 11, 20}, cap)
+        kept = {fp: store.db[b"p" + _KEY.pack(fp)] for fp in (10, 20)}  # the key layout: the module's note
     assert sorted(bands) == [(1, "a"), (2, "a"), (2, "b"), (3, "b"), (3, "c"), (4, "d")]
-    assert postings == [(11, "a")] and boilerplate == [10]  # a, b and c: past the cap, d not kept
+    assert postings == [(11, "a")] and boilerplate == [10, 20]
+    assert kept == {10: b"a\nb\nc", 20: b"a\nb\ne"}  # cap + 1 articles, whether over loads or in one
 
 
 def test_a_failed_load_leaves_nothing_in_the_index_and_a_retry_stores_it(tmp_path):
