@@ -141,6 +141,17 @@ def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
     return {tuple(w[i:i + n]) for i in range(max(len(w) - n + 1, 1))}
 
 
+def _folded_start(text: str, n: int) -> str:
+    """At least the first `n` characters of `fold(text)` (all of it if shorter): folded from
+    the text's opening only, as the check for a repeated body asks of every line. `fold` never
+    joins characters across a cut, so the fold of an opening is an opening of the fold."""
+    for cut in (2 * n, len(text)):
+        folded = fold(text[:cut])
+        if len(folded) >= n or cut >= len(text):
+            return folded
+    return folded
+
+
 def _cut_repeated_body(lines: list[str], out: Cleaned) -> list[str]:
     """A body printed twice in one page (seed 000): from the line where the first long
     paragraph starts again, the rest is a copy — even where the copy glues paragraphs or
@@ -151,7 +162,7 @@ def _cut_repeated_body(lines: list[str], out: Cleaned) -> list[str]:
         return lines
     start = fold(_strip_prefixes(lines[first], None))[:80]
     for k in range(first + 1, len(lines)):
-        if not fold(_strip_prefixes(lines[k], None)).startswith(start):
+        if not _folded_start(_strip_prefixes(lines[k], None), len(start)).startswith(start):
             continue
         tail = _shingles(" ".join(_strip_prefixes(x, None) for x in lines[k:]))
         head = _shingles(" ".join(_strip_prefixes(x, None) for x in lines[:k]))
@@ -278,7 +289,7 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
     known = {fold(c) for c in out.captions}
     kept = []
     for i, line in enumerate(lines):
-        if fold(line) in known:
+        if known and fold(line) in known:
             out.remove("caption_in_body", line)
         elif find_captions and i > 0 and is_caption(line, out.title):
             out.captions.append(line)
