@@ -105,9 +105,10 @@ _PRIME = np.uint64(0x100000001B3)
 def shingle_hashes(folded: list[str], n: int) -> np.ndarray:
     """A 32-bit hash of every word n-gram of the folded text (a text of fewer words: one, of
     them all), uint32, repeats kept. Each word is hashed once (CRC32) and each n-gram's hash
-    combines its words' in NumPy, rather than hashing each n-gram's bytes: with the sort below,
-    a text's 5-gram set takes 60 us instead of 160 (its words pass through Python, not its n-grams). The index's signatures and
-    5-gram sets depend on it (`NearDuplicateIndex.scheme`)."""
+    combines its words' in NumPy, rather than hashing each n-gram's bytes: its words pass
+    through Python, not its n-grams (with the sort in `shingle_set`, a text's 5-gram set takes
+    60 us instead of 160). The index's signatures and 5-gram sets depend on it
+    (`NearDuplicateIndex.scheme`)."""
     words = np.fromiter(map(zlib.crc32, " ".join(folded).encode().split()), dtype=np.uint64)
     span = min(n, len(words))
     if span == 0:

@@ -145,11 +145,8 @@ def _folded_start(text: str, n: int) -> str:
     """At least the first `n` characters of `fold(text)` (all of it if shorter): folded from
     the text's opening only, as the check for a repeated body asks of every line. `fold` never
     joins characters across a cut, so the fold of an opening is an opening of the fold."""
-    for cut in (2 * n, len(text)):
-        folded = fold(text[:cut])
-        if len(folded) >= n or cut >= len(text):
-            return folded
-    return folded
+    folded = fold(text[:2 * n])
+    return folded if len(folded) >= n or 2 * n >= len(text) else fold(text)
 
 
 def _cut_repeated_body(lines: list[str], out: Cleaned) -> list[str]:
