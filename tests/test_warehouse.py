@@ -240,7 +240,8 @@ def test_an_index_write_cut_off_after_the_commit_is_made_good_by_the_next_load(t
 def test_the_index_keeps_each_keys_articles_once_and_a_passage_to_its_cap(tmp_path):
     """The postings a load's commit writes: a key new to the index, one shared within a load,
     one stored before (merged with what its lookup read), a passage past the cap (kept at cap + 1
-    articles: boilerplate), and an article written again (its postings not twice)."""
+    articles: boilerplate), an article written again (its postings not twice), and a write whose
+    articles have no passage at all."""
     import numpy as np
     from warehouse.dedupe_store import _KEY, Entry
 
@@ -257,9 +258,10 @@ def test_the_index_keeps_each_keys_articles_once_and_a_passage_to_its_cap(tmp_pa
             store.add(later)
             store.commit(mark, cap)
         store.write([a], mark=4, cap=cap)
-        _, bands, postings, boilerplate = store.candidates(np.array([1, 2, 3, 4], np.int64), {10, 11, 20}, cap)
+        store.write([entry("g", [7], [])], mark=5, cap=cap)  # a text too short for a passage
+        _, bands, postings, boilerplate = store.candidates(np.array([1, 2, 3, 4, 7], np.int64), {10, 11, 20}, cap)
         kept = {fp: store.db[b"p" + _KEY.pack(fp)] for fp in (10, 20)}  # the key layout: the module's note
-    assert sorted(bands) == [(1, "a"), (2, "a"), (2, "b"), (3, "b"), (3, "c"), (4, "d")]
+    assert sorted(bands) == [(1, "a"), (2, "a"), (2, "b"), (3, "b"), (3, "c"), (4, "d"), (7, "g")]
     assert postings == [(11, "a")] and boilerplate == [10, 20]
     assert kept == {10: b"a\nb\nc", 20: b"a\nb\ne"}  # cap + 1 articles, whether over loads or in one
 

@@ -349,9 +349,9 @@ def _grouped(kind: bytes, keys: list[np.ndarray], owners: list[bytes]) -> tuple[
     """The store keys of the distinct keys among the owners' keys (int64 each), and the owners of
     each, newline-separated, in order. Grouped in NumPy, and with no Python object per key but
     its two bytes: a load writes about 50 keys an article, most with one owner."""
-    if not keys:
+    flat = np.concatenate(keys).astype(np.int64, copy=False) if keys else np.zeros(0, np.int64)
+    if not len(flat):  # no entries, or none with a passage (short texts)
         return [], []
-    flat = np.concatenate(keys).astype(np.int64, copy=False)
     who = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
     order = np.argsort(flat, kind="stable")
     flat, who = flat[order], who[order]
