@@ -103,10 +103,7 @@ class _PendingKeys:
         if not self._keys:
             return {}
         if self._sorted is None:
-            keys = np.concatenate(self._keys)
-            owners = np.repeat(np.arange(len(self._keys)), [len(k) for k in self._keys])
-            order = np.argsort(keys, kind="stable")
-            self._sorted = keys[order], owners[order]
+            self._sorted = _by_key(self._keys)
         keys, owners = self._sorted
         lo, hi = np.searchsorted(keys, query, "left"), np.searchsorted(keys, query, "right")
         return {int(q): [self._owners[o] for o in owners[a:b]] for q, a, b in zip(query, lo, hi) if b > a}
@@ -345,16 +342,22 @@ class DedupeStore:
         self.db.write(batch)
 
 
+def _by_key(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Owners' int64 keys (an array each) as one array sorted by key, and the owner of each (its
+    index in `keys`; among equal keys, in the owners' order)."""
+    flat = np.concatenate(keys).astype(np.int64, copy=False) if keys else np.zeros(0, np.int64)
+    who = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
+    order = np.argsort(flat, kind="stable")
+    return flat[order], who[order]
+
+
 def _grouped(kind: bytes, keys: list[np.ndarray], owners: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     """The store keys of the distinct keys among the owners' keys (int64 each), and the owners of
     each, newline-separated, in order. Grouped in NumPy, and with no Python object per key but
     its two bytes: a load writes about 50 keys an article, most with one owner."""
-    flat = np.concatenate(keys).astype(np.int64, copy=False) if keys else np.zeros(0, np.int64)
+    flat, who = _by_key(keys)
     if not len(flat):  # no entries, or none with a passage (short texts)
         return [], []
-    who = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
-    order = np.argsort(flat, kind="stable")
-    flat, who = flat[order], who[order]
     starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
     packed = flat[starts].astype(">i8").tobytes()  # as _KEY packs them
     values = [owners[w] for w in who[starts].tolist()]

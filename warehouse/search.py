@@ -148,7 +148,7 @@ def _add(con, ix: str, articles: list[dict]) -> None:
     docids = out["docid"][docs]
     lengths = np.bincount(out["docid"][tokens] - first, minlength=len(articles))[docids - first]
     insert_arrays(con, f"{ix}.terms (docid, fieldid, termid)",
-            {"docid": out["docid"][tokens], "fieldid": out["fieldid"][tokens], "termid": out["termid"][tokens]})
+                  {"docid": out["docid"][tokens], "fieldid": out["fieldid"][tokens], "termid": out["termid"][tokens]})
     insert_arrays(con, f"{ix}.docs (docid, name, len)", {"docid": docids, "name": text[docs], "len": lengths})
     insert_arrays(con, f"{ix}.dict (termid, term, df)", {"termid": out["termid"][new], "term": text[new], "df": out["df"][new]})
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {PENDING_DF} (termid BIGINT, df BIGINT)")
