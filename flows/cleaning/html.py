@@ -96,7 +96,7 @@ def region_lines(region) -> list[str]:
 def parse(html: str) -> Selector:
     if not re.search(r"</html\s*>", html[-2048:], re.I):
         raise Unusable("truncated_html", "the page ends before </html>")
-    return Selector(text=html)
+    return Selector(text=html, type="html")  # not tried as JSON first, as an untyped Selector is
 
 
 def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tuple[str, ...] = (),
