@@ -156,7 +156,10 @@ def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
     settings = get_project_settings()
     # No root log handler: Scrapy's LOG_FILE is one per process. Each crawl has a CrawlLog.
     process = CrawlerProcess(settings, install_root_handler=False)
-    logging.root.setLevel(logging.NOTSET)  # as Scrapy's root handler sets it; the handlers filter
+    # Scrapy sets the root logger to NOTSET and lets its handlers filter: each request's and
+    # each item's DEBUG record (8 us each) was built for nothing at the usual INFO. The root
+    # level is the lowest any of this process's crawls logs at.
+    logging.root.setLevel(_lowest_level([c.settings.get("LOG_LEVEL", settings["LOG_LEVEL"]) for c in crawls]))
     if settings["TWISTED_REACTOR"]:  # else Twisted's default, installed by the first import of it
         install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
     waiting = list(crawls)
@@ -179,6 +182,14 @@ def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
     for _ in range(at_once(crawls)):
         start_next()
     process.start()
+
+
+def _lowest_level(levels: list) -> int:
+    """The lowest of LOG_LEVEL values (names or numbers); NOTSET for one logging does not know
+    (the crawl that has it fails to start, and says why)."""
+    known = logging.getLevelNamesMapping()
+    numbers = [int(level) if str(level).isdigit() else known.get(str(level).upper()) for level in levels]
+    return logging.NOTSET if not numbers or None in numbers else min(numbers)
 
 
 def _watch_stop_signals() -> threading.Event:

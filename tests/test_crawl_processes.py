@@ -8,8 +8,13 @@ portals at a time, in load order, and Ctrl-C ends those not begun."""
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
+import subprocess
+import sys
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
@@ -20,6 +25,8 @@ from flows import staging
 from flows.ingest import ingest, run_flow
 from mirror.server import Mirror
 from spiders import progress
+from spiders.crawl import LOG_FILE, Crawl, _lowest_level
+from tests.conftest import REPO
 from warehouse.location import locate
 
 
@@ -234,3 +241,26 @@ def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp
     assert "Error logging to API" not in err, err
     assert not crawl_processes_alive()
     assert not staging.complete(staging.batches_root(db_file))
+
+
+def test_each_crawl_of_a_shared_process_logs_at_its_own_level(mirror, tmp_path):
+    """The process's root logger stands at the lowest level of its crawls, so that with every
+    crawl at INFO Scrapy's per-response DEBUG records are not even built: a crawl at DEBUG
+    beside one at INFO still logs each response, and the other still does not."""
+    crawls = [Crawl("caobang", str(tmp_path / "caobang"), mirror_url=mirror.base_url, settings={"LOG_LEVEL": "DEBUG"}),
+              Crawl("sonla", str(tmp_path / "sonla"), mirror_url=mirror.base_url)]
+    (tmp_path / "crawls.json").write_text(json.dumps([asdict(c) for c in crawls]))
+    done = subprocess.run([sys.executable, "-m", "spiders.crawl", "--crawls", str(tmp_path / "crawls.json")],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.count('"status": 0') == 2, done.stdout + done.stderr
+    at_debug = (tmp_path / "caobang" / LOG_FILE).read_text()
+    at_info = (tmp_path / "sonla" / LOG_FILE).read_text()
+    assert "DEBUG: Crawled (200)" in at_debug and "/caobang.gov.vn/" in at_debug
+    assert "INFO: Spider closed (finished)" in at_info and "DEBUG" not in at_info
+
+
+def test_the_root_log_level_is_the_lowest_of_the_crawls():
+    assert _lowest_level(["INFO", "WARNING"]) == logging.INFO
+    assert _lowest_level(["INFO", "debug"]) == logging.DEBUG
+    assert _lowest_level(["INFO", "15"]) == 15
+    assert _lowest_level(["INFO", "LOUD"]) == logging.NOTSET  # that crawl fails to start, and says why
