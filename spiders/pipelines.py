@@ -12,7 +12,6 @@ part and appends to it as a further gzip member; gzip readers read the members a
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import json
 import logging
@@ -60,7 +59,7 @@ class StagingPipeline:
         self.cleaned = ahead.Writer(self.dir, spider.portal, append=carry_on)
 
     def process_item(self, item, spider):
-        record = dataclasses.asdict(item)
+        record = vars(item)  # its fields, as they are: nothing here changes them
         self._gz.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
         if record["kind"] == "page":
             self.url_keys.append(record["url_key"])

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import re
@@ -19,7 +18,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTi
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from spiders.dates import parse_day, parse_vn_datetime
-from spiders.items import PageItem, RejectItem
+from spiders.items import PageItem, RejectItem, body_fields
 from spiders.middlewares import OffsiteRequest
 from spiders.portals import PORTALS, Portal
 from spiders.urls import Scope, is_loopback, scope_for
@@ -170,8 +169,8 @@ class PortalSpider(scrapy.Spider):
             fetched_url=response.url, status=response.status,
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             headers={"Content-Type": "application/json; charset=utf-8"},
-            body_b64=base64.b64encode(json.dumps(record, ensure_ascii=False).encode("utf-8")).decode("ascii"),
-            category=meta["category"], listed_date=meta["listed_date"])
+            body=json.dumps(record, ensure_ascii=False), category=meta["category"],
+            listed_date=meta["listed_date"])
 
     @property
     def seen(self) -> set[str]:
@@ -300,7 +299,7 @@ class PortalSpider(scrapy.Spider):
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             headers={h: response.headers.get(h).decode("latin-1") for h in KEPT_HEADERS
                      if response.headers.get(h) is not None},
-            body_b64=base64.b64encode(response.body).decode("ascii"),
+            **body_fields(response.body),
             category=meta.get("category"),
             listed_date=meta.get("listed_date"),
             redirected_from=self.scope.to_logical(redirects[0]) if redirects else None,

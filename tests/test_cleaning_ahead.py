@@ -11,7 +11,9 @@ import subprocess
 
 from flows import batches, staging
 from flows.cleaning import ahead
+from mirror.server import encode_windows_1258
 from spiders import crawl
+from spiders.items import body_fields, page_bytes
 from spiders.portals import PORTALS
 from tests.conftest import REPO
 from tests.test_warehouse import loading, make_batch, run_row
@@ -37,6 +39,7 @@ def test_the_crawl_cleans_each_page_and_the_load_takes_its_lines(mirror, tmp_pat
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     pages = [r for r in batch.records() if r["kind"] == "page"]
+    assert all(p["body"] and p["body_b64"] is None for p in pages)  # UTF-8 pages: staged as text
     cleaned_file = batch.path / ahead.file_name(PORTALS["caobang"])
     lines = lines_of(cleaned_file)
     # One line per staged page, in order, each what the load would make of the raw page.
@@ -55,6 +58,18 @@ def test_the_crawl_cleans_each_page_and_the_load_takes_its_lines(mirror, tmp_pat
     assert titles[first["article"]["url"]] == "Tiêu đề do lượt thu thập làm sạch"
     assert not list(batch.path.glob(ahead.PREFIX + "*"))  # gone once loaded
     assert (batch.path / "pages.jsonl.gz").exists()
+
+
+def test_a_staged_page_keeps_its_bytes_exactly():
+    """UTF-8 bytes are staged as their text, any others in base64; either way the load reads back
+    the bytes as fetched, through the staged file's JSON."""
+    utf8 = "<html><body>\ufeffCổng thông tin điện tử\u2028 tỉnh Yên Bái</body></html>".encode()
+    legacy = encode_windows_1258("<html><body>Cổng thông tin điện tử tỉnh Yên Bái</body></html>")
+    broken = utf8[:-20] + b"\xe1\xbb" + utf8[-20:]  # a character cut in two
+    for raw in (utf8, legacy, broken, "Yên Bái".encode("utf-8-sig"), b"", bytes(range(256))):
+        line = json.loads(json.dumps(body_fields(raw), ensure_ascii=False))
+        assert page_bytes(line) == raw
+    assert set(body_fields(utf8)) == {"body"} and set(body_fields(legacy)) == set(body_fields(broken)) == {"body_b64"}
 
 
 def test_pages_without_a_usable_line_are_cleaned_by_the_load(tmp_path):

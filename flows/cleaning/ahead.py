@@ -13,7 +13,6 @@ between the two writes, the earlier part of a resumed crawl, a page whose cleani
 
 from __future__ import annotations
 
-import base64
 import gzip
 import hashlib
 import json
@@ -26,6 +25,7 @@ from typing import Iterator
 from flows.cleaning import Article, Unusable, clean_page
 from flows.folding import content_hash
 from spiders.definitions import Portal
+from spiders.items import page_bytes
 
 PREFIX = "cleaned-"
 
@@ -48,7 +48,7 @@ def file_name(portal: Portal) -> str:
 
 def clean_staged(page: dict, portal: Portal) -> tuple[Article, str]:
     """A staged page's article and content hash; raises Unusable."""
-    art = clean_page(base64.b64decode(page["body_b64"]), portal=portal, url=page["url"],
+    art = clean_page(page_bytes(page), portal=portal, url=page["url"],
                      content_type=page["headers"].get("Content-Type"), listed_date=page.get("listed_date"))
     return art, content_hash(art.lead, art.body)
 
