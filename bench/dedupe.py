@@ -39,8 +39,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 from bench.common import HEADER, machine, row, sized  # noqa: E402
 from flows.batches import BatchResult, catch_up, dedupe_chunk, describe  # noqa: E402
 from flows.cleaning import Article  # noqa: E402
-from flows.dedupe import DEFAULTS, NearDuplicateIndex, Verdict, containment, sentences  # noqa: E402
-from flows.folding import content_hash  # noqa: E402
+from flows.dedupe import DEFAULTS, NearDuplicateIndex, Verdict, containment  # noqa: E402
+from flows.folding import content_hash, sentences  # noqa: E402
 from mirror import corpus  # noqa: E402
 from warehouse import db, index as lookups, loader, maintenance, search  # noqa: E402
 from warehouse.dedupe_store import DedupeStore  # noqa: E402

@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 import numpy as np
 
 from flows.cleaning import Unusable, ahead
-from flows.dedupe import DEFAULTS, Features, NearDuplicateIndex, article_id, sentences
+from flows.dedupe import DEFAULTS, Features, NearDuplicateIndex, article_id
+from flows.folding import sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
 from warehouse import db, index as lookups, loader, search
@@ -118,6 +119,7 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
     reroots = []
     while True:
         cleaned, read = [], 0
+        folded = {}  # url_key -> the article's folded sentences
         for rec in itertools.islice(records, CHUNK_PAGES):
             read += 1
             if rec["kind"] == "reject":
@@ -130,14 +132,15 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
                 result.already_known += 1
                 continue
             try:
-                art, digest = ahead.cleaned(line) if line else ahead.clean_staged(rec, portal)
+                art, digest, text = ahead.cleaned(line) if line else ahead.clean_staged(rec, portal)
             except Unusable as e:
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
             cleaned.append((rec["url_key"], art, digest))
+            folded[rec["url_key"]] = text
         if not read:
             break
-        reroots += dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now)
+        reroots += dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now, folded=folded)
         fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
                       for a in rows["articles"])
         loader.insert_rows(con, rows, load_no)
@@ -148,21 +151,22 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
 
 
 def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]], result: BatchResult,
-                 run_id: str, batch_id: str, now: datetime, imported_from: dict[str, str] | None = None
-                 ) -> list[tuple[str, str, float]]:
+                 run_id: str, batch_id: str, now: datetime, imported_from: dict[str, str] | None = None,
+                 folded: dict[str, list[str]] | None = None) -> list[tuple[str, str, float]]:
     """Judge a chunk's cleaned articles, (url_key, Article, content hash) each, against the
     warehouse through this machine's index `store` (and against each other), fill `rows`, and
     hand the new articles to `store` (pending until the load commits). `imported_from`: url_key
-    -> the archive an imported article came from. Returns the near-duplicate groups the chunk
-    re-roots."""
-    imported_from = imported_from or {}
+    -> the archive an imported article came from; `folded`: url_key -> the article's folded
+    sentences, where the crawl folded them already (the others are folded here). Returns the
+    near-duplicate groups the chunk re-roots."""
+    imported_from, folded = imported_from or {}, folded or {}
     originals = store.originals(h for _, _, h in cleaned)
     # Earliest first, so that within a chunk the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
     index = NearDuplicateIndex()
     fresh = [(key, art) for key, art, digest in cleaned if digest not in originals]
-    features = dict(zip((key for key, _ in fresh),
-                        index.features_of([sentences(f"{art.lead or ''}\n{art.body}") for _, art in fresh])))
+    texts = [folded[key] if key in folded else sentences(f"{art.lead or ''}\n{art.body}") for key, art in fresh]
+    features = dict(zip((key for key, _ in fresh), index.features_of(texts)))
     if features:
         # The stored articles this chunk can meet, then the 5-gram sets of the few it compares.
         index.insert_stored(*store.candidates(np.stack([f.bands for f in features.values()]),

@@ -43,7 +43,7 @@ def check_portal(key: str, mirror_url: str | None = None, base_url: str | None =
         return out
     out["url"] = page["url"]
     try:
-        art, _ = ahead.clean_staged(page, get_portal(key))
+        art, *_ = ahead.clean_staged(page, get_portal(key))
     except Unusable as e:
         out["problem"] = f"article unusable: {e.reason}"
         return out

@@ -30,8 +30,6 @@ articles that share a band key or a passage with the chunk (`flows.batches`), in
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,7 +39,6 @@ from typing import NamedTuple
 import numpy as np
 from rensa import RMinHash
 
-from flows.folding import fold_vietnamese
 
 # MinHash signatures are rensa's RMinHash of the texts' 5-gram hashes, under this seed.
 MINHASH_SEED = 42
@@ -82,20 +79,6 @@ DEFAULTS = DedupeSettings()
 
 def article_id(url_key: str) -> str:
     return hashlib.sha256(url_key.encode("utf-8")).hexdigest()[:16]
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+")
-
-
-_PUNCTUATION_KEEP_LINES = re.compile(r"[^\w\n]+|_")
-
-
-def sentences(text: str) -> list[str]:
-    """The text's sentences, each folded as `dedupe_text` folds (whole text at once: the
-    sentence breaks travel as newlines)."""
-    parts = _SENTENCE_END.split(unicodedata.normalize("NFC", text))
-    folded = fold_vietnamese(_PUNCTUATION_KEEP_LINES.sub(" ", "\n".join(parts)))
-    return [" ".join(line.split()) for line in folded.split("\n") if line.strip()]
 
 
 # Odd 64-bit multiplier of the polynomial hashes of 5-grams and band keys (FNV-1's prime).

@@ -29,6 +29,18 @@ def fold_vietnamese(text: str) -> str:
     return _OLD_STYLE.sub(lambda m: _TONE_PLACEMENT[m.group()], unicodedata.normalize("NFC", text).casefold())
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+")
+_PUNCTUATION_KEEP_LINES = re.compile(r"[^\w\n]+|_")
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences, each folded as `dedupe_text` folds (whole text at once: the
+    sentence breaks travel as newlines). Their words, joined, are `dedupe_text`'s (tested)."""
+    parts = _SENTENCE_END.split(unicodedata.normalize("NFC", text))
+    folded = fold_vietnamese(_PUNCTUATION_KEEP_LINES.sub(" ", "\n".join(parts)))
+    return [" ".join(line.split()) for line in folded.split("\n") if line.strip()]
+
+
 def dedupe_text(text: str) -> str:
     # Punctuation goes while letters are composed (NFC): combining marks are not \w.
     words = re.sub(r"[\W_]+", " ", unicodedata.normalize("NFC", text)).strip()
@@ -37,3 +49,10 @@ def dedupe_text(text: str) -> str:
 
 def content_hash(lead: str | None, body: str) -> str:
     return hashlib.sha256(dedupe_text(f"{lead or ''}\n{body}").encode("utf-8")).hexdigest()
+
+
+def folded(lead: str | None, body: str) -> tuple[list[str], str]:
+    """An article's folded `sentences` (what near-duplicate detection reads) and its
+    `content_hash`, from one folding of its text: a crawl hands both to the load."""
+    text = sentences(f"{lead or ''}\n{body}")
+    return text, hashlib.sha256(" ".join(text).encode("utf-8")).hexdigest()

@@ -3,8 +3,10 @@
 import unicodedata
 from datetime import datetime, timezone
 
-from flows.dedupe import DEFAULTS, NearDuplicateIndex, sentences
-from flows.folding import content_hash, dedupe_text
+import pytest
+
+from flows.dedupe import DEFAULTS, NearDuplicateIndex
+from flows.folding import content_hash, dedupe_text, folded, sentences
 
 BODY = ("Sáng 8/4, Ban Chấp hành Đảng bộ tỉnh tổ chức Hội nghị lần thứ 15 để đánh giá kết quả công tác quý I. "
         "Hội nghị bàn nhiệm vụ trọng tâm quý II và sơ kết ba năm thực hiện Nghị quyết về các chương trình "
@@ -22,6 +24,7 @@ def test_exact_key_folds_unicode_form_tone_placement_case_and_punctuation():
     old_style = unicodedata.normalize("NFD", BODY.replace("hóa", "hoá").replace("Tỉnh ủy", "TỈNH UỶ"))
     assert content_hash("Lead.", BODY) == content_hash("lead", old_style.replace(",", " ,"))
     assert dedupe_text("Hòa") != dedupe_text("Hóa")  # a different tone is a different word
+
 
 
 def index_with(*articles):
@@ -100,6 +103,16 @@ def _seed(n: str) -> dict:
     from pathlib import Path
     path = next((Path(__file__).resolve().parent.parent / "seeds").glob(f"{n}_*.expected.json"))
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("lead, body", [
+    ("Lead.", BODY), (None, BODY), ("", ""), (None, "..."), ("a_b", "İstanbul. Hoà bình! Thuỷ lợi… khoẻ; x"),
+    ("Câu một.\n\nCâu hai?  Ba", "\u2028x\u2029y\rz ﬁ ß o\u0300a"),
+    *[(_seed(n)["lead"], _seed(n)["body"]) for n in ("000", "001", "002", "003", "004")]])
+def test_the_crawls_folding_gives_the_loads_sentences_and_the_content_hash(lead, body):
+    """A crawl folds each article once (`folded`) and hands the load both what it hashes and what
+    its near-duplicate detection reads: the same as folding the text apart for each."""
+    assert folded(lead, body) == (sentences(f"{lead or ''}\n{body}"), content_hash(lead, body))
 
 
 def test_a_partial_credited_copy_is_a_near_duplicate_though_its_jaccard_is_low():

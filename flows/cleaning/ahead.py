@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from flows.cleaning import Article, Unusable, clean_page
-from flows.folding import content_hash
+from flows.folding import folded
 from spiders.definitions import Portal
 from spiders.items import page_bytes
 
@@ -46,18 +46,21 @@ def file_name(portal: Portal) -> str:
     return f"{PREFIX}{fingerprint}.jsonl.gz"
 
 
-def clean_staged(page: dict, portal: Portal) -> tuple[Article, str]:
-    """A staged page's article and content hash; raises Unusable."""
+def clean_staged(page: dict, portal: Portal) -> tuple[Article, str, list[str]]:
+    """A staged page's article, content hash and folded sentences (`flows.folding.folded`);
+    raises Unusable."""
     art = clean_page(page_bytes(page), portal=portal, url=page["url"],
                      content_type=page["headers"].get("Content-Type"), listed_date=page.get("listed_date"))
-    return art, content_hash(art.lead, art.body)
+    text, digest = folded(art.lead, art.body)
+    return art, digest, text
 
 
 def clean_record(page: dict, portal: Portal) -> dict:
-    """A staged page's line: its article and content hash, or why it is not one."""
+    """A staged page's line: its article, content hash and folded sentences (which the load's
+    de-duplication reads: folded here, they are not folded again there), or why it is not one."""
     line: dict = {"url_key": page["url_key"]}
     try:
-        art, line["content_hash"] = clean_staged(page, portal)
+        art, line["content_hash"], line["sentences"] = clean_staged(page, portal)
     except Unusable as e:
         line["unusable"] = [e.reason, e.detail]
     else:
@@ -65,11 +68,12 @@ def clean_record(page: dict, portal: Portal) -> dict:
     return line
 
 
-def cleaned(line: dict) -> tuple[Article, str]:
-    """The article and content hash of a line; raises Unusable for a page that is not one."""
+def cleaned(line: dict) -> tuple[Article, str, list[str]]:
+    """The article, content hash and folded sentences of a line; raises Unusable for a page
+    that is not one."""
     if "unusable" in line:
         raise Unusable(*line["unusable"])
-    return Article(**line["article"]), line["content_hash"]
+    return Article(**line["article"]), line["content_hash"], line["sentences"]
 
 
 class Writer:
