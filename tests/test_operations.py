@@ -203,6 +203,26 @@ def test_a_backfill_stopped_by_ctrl_c_resumes_where_it_stopped(uninterrupted, tm
     assert sum(extra.values()) <= 1, extra  # at most the page in flight when the signal came
 
 
+def test_a_queued_article_request_names_its_callbacks_and_comes_back_bound_to_the_spider():
+    """What a resumable crawl's queue holds of an article request (`ArticleRequest.to_dict`,
+    which names the callbacks without listing the spider's members) reads back as the same
+    request, bound to the resumed crawl's spider."""
+    from scrapy.utils.request import request_from_dict
+
+    from spiders.portal_spider import SPIDERS, ArticleRequest
+
+    spider = SPIDERS["hatinh"](mirror_url="http://127.0.0.1:8000")
+    request = ArticleRequest("http://127.0.0.1:8000/hatinh.gov.vn/tin/1", callback=spider.parse_article,
+                             errback=spider.on_error, dont_filter=True, meta={"url_key": "hatinh.gov.vn/tin/1"})
+    queued = request.to_dict(spider=spider)
+    assert (queued["callback"], queued["errback"]) == ("parse_article", "on_error")
+    assert request.callback == spider.parse_article  # the request itself is left as it was
+    resumed = SPIDERS["hatinh"](mirror_url="http://127.0.0.1:9000")
+    back = request_from_dict(queued, spider=resumed)
+    assert type(back) is ArticleRequest and (back.callback, back.errback) == (resumed.parse_article, resumed.on_error)
+    assert (back.url, back.meta, back.dont_filter) == (request.url, request.meta, True)
+
+
 def rejects(db_file):
     with contextlib.closing(open_readonly(db_file)) as con:
         return sorted(con.execute("SELECT url_key, reason FROM rejects").fetchall())
