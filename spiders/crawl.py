@@ -156,10 +156,7 @@ def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
     settings = get_project_settings()
     # No root log handler: Scrapy's LOG_FILE is one per process. Each crawl has a CrawlLog.
     process = CrawlerProcess(settings, install_root_handler=False)
-    # Scrapy sets the root logger to NOTSET and lets its handlers filter: each request's and
-    # each item's DEBUG record (8 us each) was built for nothing at the usual INFO. The root
-    # level is the lowest any of this process's crawls logs at.
-    logging.root.setLevel(_lowest_level([c.settings.get("LOG_LEVEL", settings["LOG_LEVEL"]) for c in crawls]))
+    log_at(_lowest_level([c.settings.get("LOG_LEVEL", settings["LOG_LEVEL"]) for c in crawls]))
     if settings["TWISTED_REACTOR"]:  # else Twisted's default, installed by the first import of it
         install_reactor(settings["TWISTED_REACTOR"], settings["ASYNCIO_EVENT_LOOP"])
     waiting = list(crawls)
@@ -182,6 +179,14 @@ def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
     for _ in range(at_once(crawls)):
         start_next()
     process.start()
+
+
+def log_at(level: int) -> None:
+    """Records below `level` are not even built. Scrapy sets its own logger to DEBUG and the root
+    logger to NOTSET and lets the handlers filter: each response's and each item's DEBUG record
+    (8 us each) was built for nothing at the usual INFO. Called after Scrapy set up logging."""
+    logging.root.setLevel(level)
+    logging.getLogger("scrapy").setLevel(level)
 
 
 def _lowest_level(levels: list) -> int:

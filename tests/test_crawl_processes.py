@@ -25,7 +25,7 @@ from flows import staging
 from flows.ingest import ingest, run_flow
 from mirror.server import Mirror
 from spiders import progress
-from spiders.crawl import LOG_FILE, Crawl, _lowest_level
+from spiders.crawl import LOG_FILE, Crawl, _lowest_level, log_at
 from tests.conftest import REPO
 from warehouse.location import locate
 
@@ -257,6 +257,22 @@ def test_each_crawl_of_a_shared_process_logs_at_its_own_level(mirror, tmp_path):
     at_info = (tmp_path / "sonla" / LOG_FILE).read_text()
     assert "DEBUG: Crawled (200)" in at_debug and "/caobang.gov.vn/" in at_debug
     assert "INFO: Spider closed (finished)" in at_info and "DEBUG" not in at_info
+
+
+def test_below_the_crawls_lowest_level_no_log_record_is_built():
+    from scrapy.utils.log import configure_logging
+
+    engine, saved = logging.getLogger("scrapy.core.engine"), (logging.root.level, logging.getLogger("scrapy").level)
+    try:
+        configure_logging(install_root_handler=False)  # as the crawl process's CrawlerProcess does
+        assert engine.isEnabledFor(logging.DEBUG)  # Scrapy's own setting: its handlers filter
+        log_at(_lowest_level(["INFO", "WARNING"]))
+        assert not engine.isEnabledFor(logging.DEBUG) and engine.isEnabledFor(logging.INFO)
+        log_at(_lowest_level(["INFO", "DEBUG"]))
+        assert engine.isEnabledFor(logging.DEBUG)
+    finally:
+        logging.root.setLevel(saved[0])
+        logging.getLogger("scrapy").setLevel(saved[1])
 
 
 def test_the_root_log_level_is_the_lowest_of_the_crawls():
