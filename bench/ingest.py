@@ -130,8 +130,10 @@ def bare_fetch(workdir: Path, batches: Path, settings: tuple[str, ...] = ()) -> 
     pages = 0
     for batch in sorted(batches.iterdir()):
         # Pages the crawl fetched (an API's records came with their listing: no page of their own).
-        urls = [json.loads(line)["fetched_url"] for line in gzip.open(batch / "pages.jsonl.gz", "rt")
-                if '"kind": "page"' in line and "application/json" not in line]
+        # Each line read whole: a page staged as its text may mention either string itself.
+        records = (json.loads(line) for line in gzip.open(batch / "pages.jsonl.gz", "rt"))
+        urls = [r["fetched_url"] for r in records
+                if r["kind"] == "page" and "application/json" not in r["headers"].get("Content-Type", "")]
         pages += len(urls)
         url_file = workdir / f"{batch.name}.urls"
         url_file.write_text("\n".join(urls))
