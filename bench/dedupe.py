@@ -40,7 +40,7 @@ from bench.common import HEADER, machine, row, sized  # noqa: E402
 from flows.batches import BatchResult, catch_up, dedupe_chunk, describe  # noqa: E402
 from flows.cleaning import Article  # noqa: E402
 from flows.dedupe import DEFAULTS, NearDuplicateIndex, Verdict, containment  # noqa: E402
-from flows.folding import content_hash, sentences  # noqa: E402
+from flows.folding import content_hash, folded, sentences  # noqa: E402
 from mirror import corpus  # noqa: E402
 from warehouse import db, index as lookups, loader, maintenance, search  # noqa: E402
 from warehouse.dedupe_store import DedupeStore  # noqa: E402
@@ -104,9 +104,14 @@ def _entries(items):
 
 
 def cleaned(new_items) -> list:
-    """New articles as a load's chunk has them after cleaning: (key, Article, content hash)."""
-    arts = [(aid, _article(aid, published, text)) for aid, published, text in new_items]
-    return [(key, art, content_hash(art.lead, art.body)) for key, art in arts]
+    """New articles as a load's chunk has them after cleaning: (key, Article, content hash,
+    folded sentences), folded as the crawl folds them (`flows.folding.folded`)."""
+    out = []
+    for aid, published, text in new_items:
+        art = _article(aid, published, text)
+        sentences_of, digest = folded(art.lead, art.body)
+        out.append((aid, art, digest, sentences_of))
+    return out
 
 
 def per_article_cost(con, index_store: DedupeStore, new_items) -> float:
@@ -238,9 +243,9 @@ def main(argv=None) -> int:
 
     sample = texts(args.sample, args.sample // len(corpus.PORTAL_ORDER))
     index = NearDuplicateIndex()
-    folded = [sentences(text) for _, _, text in sample]
+    sample_texts = [sentences(text) for _, _, text in sample]
     t0 = time.perf_counter()
-    sets = [index.shingle_set(f) for f in folded]
+    sets = [index.shingle_set(f) for f in sample_texts]
     brute = set()
     for (i, a), (j, b) in itertools.combinations(enumerate(sets), 2):
         c, jaccard = containment(a, b)
@@ -252,7 +257,7 @@ def main(argv=None) -> int:
 
     t0 = time.perf_counter()
     found, position = set(), {}
-    for k, ((aid, published, _), f) in enumerate(zip(sample, folded)):
+    for k, ((aid, published, _), f) in enumerate(zip(sample, sample_texts)):
         features = index.features(f)
         for other, _ in index.matches(features, index.shared_passages(features.fingerprints)):
             found.add((position[other], k))

@@ -119,7 +119,6 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
     reroots = []
     while True:
         cleaned, read = [], 0
-        folded = {}  # url_key -> the article's folded sentences
         for rec in itertools.islice(records, CHUNK_PAGES):
             read += 1
             if rec["kind"] == "reject":
@@ -136,11 +135,10 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
             except Unusable as e:
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
-            cleaned.append((rec["url_key"], art, digest))
-            folded[rec["url_key"]] = text
+            cleaned.append((rec["url_key"], art, digest, text))
         if not read:
             break
-        reroots += dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now, folded=folded)
+        reroots += dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now)
         fields.extend((bool(a["title"]), a["published_at"] is not None, bool(a["author"]), len(a["body"]))
                       for a in rows["articles"])
         loader.insert_rows(con, rows, load_no)
@@ -151,22 +149,20 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
 
 
 def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]], result: BatchResult,
-                 run_id: str, batch_id: str, now: datetime, imported_from: dict[str, str] | None = None,
-                 folded: dict[str, list[str]] | None = None) -> list[tuple[str, str, float]]:
-    """Judge a chunk's cleaned articles, (url_key, Article, content hash) each, against the
-    warehouse through this machine's index `store` (and against each other), fill `rows`, and
-    hand the new articles to `store` (pending until the load commits). `imported_from`: url_key
-    -> the archive an imported article came from; `folded`: url_key -> the article's folded
-    sentences, where the crawl folded them already (the others are folded here). Returns the
-    near-duplicate groups the chunk re-roots."""
-    imported_from, folded = imported_from or {}, folded or {}
-    originals = store.originals(h for _, _, h in cleaned)
+                 run_id: str, batch_id: str, now: datetime, imported_from: dict[str, str] | None = None
+                 ) -> list[tuple[str, str, float]]:
+    """Judge a chunk's cleaned articles, (url_key, Article, content hash, folded sentences) each
+    (`flows.folding.folded`), against the warehouse through this machine's index `store` (and
+    against each other), fill `rows`, and hand the new articles to `store` (pending until the
+    load commits). `imported_from`: url_key -> the archive an imported article came from.
+    Returns the near-duplicate groups the chunk re-roots."""
+    imported_from = imported_from or {}
+    originals = store.originals(c[2] for c in cleaned)
     # Earliest first, so that within a chunk the original of a group is the first one seen.
     cleaned.sort(key=lambda c: c[1].published_at or "9999")
     index = NearDuplicateIndex()
-    fresh = [(key, art) for key, art, digest in cleaned if digest not in originals]
-    texts = [folded[key] if key in folded else sentences(f"{art.lead or ''}\n{art.body}") for key, art in fresh]
-    features = dict(zip((key for key, _ in fresh), index.features_of(texts)))
+    fresh = [(key, text) for key, _, digest, text in cleaned if digest not in originals]
+    features = dict(zip((key for key, _ in fresh), index.features_of([text for _, text in fresh])))
     if features:
         # The stored articles this chunk can meet, then the 5-gram sets of the few it compares.
         index.insert_stored(*store.candidates(np.stack([f.bands for f in features.values()]),
@@ -175,7 +171,7 @@ def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]],
         index.set_texts(store.shingle_sets(set().union(*map(index.to_compare, features.values()))))
     reroots: list[tuple[str, str, float]] = []
     by_id: dict[str, dict] = {}
-    for key, art, digest in cleaned:
+    for key, art, digest, _ in cleaned:
         url = art.url
         if digest in originals:
             result.duplicates += 1

@@ -47,12 +47,13 @@ def dedupe_text(text: str) -> str:
     return fold_vietnamese(words)
 
 
-def content_hash(lead: str | None, body: str) -> str:
-    return hashlib.sha256(dedupe_text(f"{lead or ''}\n{body}").encode("utf-8")).hexdigest()
-
-
 def folded(lead: str | None, body: str) -> tuple[list[str], str]:
-    """An article's folded `sentences` (what near-duplicate detection reads) and its
-    `content_hash`, from one folding of its text: a crawl hands both to the load."""
+    """An article's folded `sentences` (what near-duplicate detection reads) and its content
+    hash, which exact copies share: of its words folded, `dedupe_text` of its text (tested),
+    from one folding of the text. A crawl hands both to the load."""
     text = sentences(f"{lead or ''}\n{body}")
     return text, hashlib.sha256(" ".join(text).encode("utf-8")).hexdigest()
+
+
+def content_hash(lead: str | None, body: str) -> str:
+    return folded(lead, body)[1]

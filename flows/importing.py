@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from flows.batches import BatchResult, committed_load, dedupe_chunk
 from flows.cleaning import Article, Unusable, clean_fields, clean_page
-from flows.folding import content_hash
+from flows.folding import folded
 from spiders.dates import VN_TZ, parse_vn_datetime
 from spiders.portals import PORTALS
 from spiders.urls import url_key
@@ -246,14 +246,15 @@ def _load_chunk(con, store: DedupeStore, path: Path, chunk, default_source: str,
             result.already_known += 1
             continue
         seen.add(key)
-        cleaned.append((key, art, content_hash(art.lead, art.body)))
+        text, digest = folded(art.lead, art.body)
+        cleaned.append((key, art, digest, text))
         sources[key] = _text(rec, "source") or default_source
 
     def work(load_no: int) -> BatchResult:
         # Judged afresh each attempt: another load may have committed these articles meanwhile.
         tally = BatchResult(batch_id, default_source)
-        known = lookups.lookup(con, "article_urls", "url_key", [key for key, _, _ in cleaned])
-        tally.already_known = sum(key in known for key, _, _ in cleaned)
+        known = lookups.lookup(con, "article_urls", "url_key", [c[0] for c in cleaned])
+        tally.already_known = sum(c[0] in known for c in cleaned)
         fresh = [c for c in cleaned if c[0] not in known]
         logged = lookups.lookup(con, "rejects", "url_key", [r["url_key"] for r in rejects], column_out="url_key")
         chunk_rows = {**{t: [] for t in loader.TABLES}, "rejects": [r for r in rejects if r["url_key"] not in logged]}
