@@ -152,3 +152,21 @@ def test_a_paragraph_that_recurs_is_not_a_repeated_body():
     a = clean_text("\n".join(["Tiêu đề bài viết thử nghiệm", p1, p2, p1, p3]))
     assert a.lead == p1
     assert a.body.split("\n\n") == [p2, p1, p3]
+
+
+def test_comparing_folded_openings_agrees_with_folding_whole_lines():
+    """The cleaner folds a long line only as far as a comparison needs (its title, a caption's
+    opening): the answers must be those of folding both texts whole, whatever sits at the cut
+    (punctuation, a letter that case folding lengthens, a combining mark)."""
+    import random
+
+    from flows.cleaning.text import CAPTION_OPENING, _folded_start, _same_folded, fold
+
+    alphabet = ["a", "B", "ệ", "Đ", "ß", "İ", "ﬁ", "\u0301", " ", ",", ".", "-", "_", "…", "1"]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    for short, long in zip(texts[::2], texts[1::2]):
+        line = short + long  # opens like `short`, goes on
+        for a, b in ((line, short), (short, line), (short + ".", short), (long, long.upper())):
+            assert _same_folded(a, b) == (fold(a) == fold(b)), (a, b)
+        assert _folded_start(line, CAPTION_OPENING)[:CAPTION_OPENING] == fold(line)[:CAPTION_OPENING], line

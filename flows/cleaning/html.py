@@ -113,9 +113,10 @@ def extract(html: str, selectors: ArticleSelectors | None, *, date_formats: tupl
         if text:
             captions.append(text)
         _detach(el)
-    for css in selectors.drop + rules.DROP_ELEMENTS:
-        for el in select(region, css):
-            _detach(el)
+    # One query of them all (a selector group), in document order: a query for each selector
+    # was a tenth of the extraction's time.
+    for el in select(region, ", ".join(selectors.drop + rules.DROP_ELEMENTS)):
+        _detach(el)
     cleaned = clean_lines(
         region_lines(region),
         title=select_text(page, selectors.title),
