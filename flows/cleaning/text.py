@@ -141,6 +141,9 @@ def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
     return {tuple(w[i:i + n]) for i in range(max(len(w) - n + 1, 1))}
 
 
+OPENING_FIRST = 12  # folded characters compared before more of a line is folded
+
+
 def _folded_start(text: str, n: int) -> str:
     """At least the first `n` characters of `fold(text)` (all of it if shorter): folded from
     the text's opening only, as the check for a repeated body asks of every line. `fold` never
@@ -149,14 +152,19 @@ def _folded_start(text: str, n: int) -> str:
     return folded if len(folded) >= n or 2 * n >= len(text) else fold(text)
 
 
+def _opens_with(line: str, opening: str) -> bool:
+    """fold(line).startswith(opening), `opening` folded: the line's first few characters folded
+    first, which settle most lines, and no more of it than `opening` needs."""
+    head = opening[:OPENING_FIRST]
+    return (_folded_start(line, len(head))[:len(head)] == head
+            and _folded_start(line, len(opening)).startswith(opening))
+
+
 def _same_folded(line: str, other: str) -> bool:
     """fold(line) == fold(other), with only as much of `line` folded as `other` has: a page's
     first paragraph compared with its title is folded for the title's length, not whole."""
     target = fold(other)
     return _folded_start(line, len(target) + 1) == target
-
-
-CAPTION_OPENING = 12  # folded characters compared before a whole line is folded
 
 
 def _cut_repeated_body(lines: list[str], out: Cleaned) -> list[str]:
@@ -169,7 +177,7 @@ def _cut_repeated_body(lines: list[str], out: Cleaned) -> list[str]:
         return lines
     start = fold(_strip_prefixes(lines[first], None))[:80]
     for k in range(first + 1, len(lines)):
-        if not _folded_start(_strip_prefixes(lines[k], None), len(start)).startswith(start):
+        if not _opens_with(_strip_prefixes(lines[k], None), start):
             continue
         tail = _shingles(" ".join(_strip_prefixes(x, None) for x in lines[k:]))
         head = _shingles(" ".join(_strip_prefixes(x, None) for x in lines[:k]))
@@ -296,10 +304,10 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
     known = {fold(c) for c in out.captions}
     # A line's folded opening first, and the whole line folded only if a caption opens so:
     # folding every paragraph whole was a tenth of the cleaning's time.
-    openings = {k[:CAPTION_OPENING] for k in known}
+    openings = {k[:OPENING_FIRST] for k in known}
     kept = []
     for i, line in enumerate(lines):
-        if known and _folded_start(line, CAPTION_OPENING)[:CAPTION_OPENING] in openings and fold(line) in known:
+        if known and _folded_start(line, OPENING_FIRST)[:OPENING_FIRST] in openings and fold(line) in known:
             out.remove("caption_in_body", line)
         elif find_captions and i > 0 and is_caption(line, out.title):
             out.captions.append(line)
