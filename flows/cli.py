@@ -215,9 +215,14 @@ def _in_own_session(argv: list[str], loc) -> int:
 
 
 def _run_flow(args, flow_name: str) -> int:
+    from flows import crawls
     from flows.prefect_api import temporary_api
+    from spiders.portals import PORTALS
 
-    with temporary_api():  # Prefect's temporary server, unless an API is configured
+    # The run's crawl processes start first, and import Scrapy on another core while Prefect
+    # starts on this one (about 6 s, the crawls waiting for it): the run takes them.
+    early = min(crawls.crawl_processes(), len(args.portals or PORTALS))
+    with crawls.started_early(early), temporary_api():  # Prefect's temporary server, unless an API is configured
         return _run_flow_reporting(args, flow_name)
 
 

@@ -61,8 +61,9 @@ def started_early(processes: int):
     """Start the run's crawl processes at once, before it knows its crawls (the warehouse's URL
     keys, say): each imports Scrapy and the spiders, about 0.7 s, meanwhile, then waits for its
     crawls on stdin. `CrawlProcess` takes them first. Those still waiting at the block's end are
-    told there is nothing to crawl, and end."""
-    _early.extend(_spawn() for _ in range(processes))
+    told there is nothing to crawl, and end. Inside another such block (the command line's,
+    started before Prefect), only those missing are started."""
+    _early.extend(_spawn() for _ in range(processes - len(_early)))
     try:
         yield
     finally:

@@ -202,6 +202,23 @@ def test_crawl_processes_started_early_take_the_crawls_or_end(mirror, tmp_path):
     assert crawls._early == []
 
 
+def test_crawl_processes_started_before_prefect_are_the_runs():
+    """The command line starts the crawl processes before Prefect, and the run's own block then
+    starts only those missing: no process more than the run uses, and none left behind."""
+    from flows import crawls
+
+    with crawls.started_early(2):
+        before = list(crawls._early)
+        with crawls.started_early(2):
+            assert crawls._early == before
+        assert crawls._early == [] and all(p.returncode == 0 for p in before)  # the run's block ends them
+    with crawls.started_early(1):
+        before = list(crawls._early)
+        with crawls.started_early(2):
+            assert crawls._early[:1] == before and len(crawls._early) == 2
+    assert crawls._early == []
+
+
 def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp_path):
     """Against the mirror, crawls are bound by CPU: a process runs LOOPBACK_AT_ONCE of its
     portals at a time, in the order the run loads them. Stopped by SIGINT, the crawls that had
