@@ -330,6 +330,24 @@ def load_portals(con, store, root, loads) -> None:
         batches.load(con, store, batch, run, run_row(batch) | {"run_id": run, "portal": portal})
 
 
+def test_a_loads_terms_are_those_the_extensions_tokenize_cuts():
+    """A load cuts its articles' terms itself (`search.TERMS`), in one pass, where the index's
+    own `tokenize` macro (which analysts' queries go through) replaces and splits: the same
+    terms, whatever separates them (Unicode spaces, underscores, marks, symbols, digits)."""
+    from warehouse import extensions
+
+    texts = ["Chấp hành  Ban Thường vụ Tỉnh ủy, năm 2024.", "a_b-c/d.e", "ĐỒNG\u00a0CHÍ\u2028Nguyễn\tVăn\u3000A",
+             "x\u0301y", "İstanbul STRASSE Straße ﬁn", "½ ² ٣ 10,5% 3.14", "", "  ...  ", "中文 テスト 😀 emoji",
+             "Lê Thị\u200bHồng", "Hà Tĩnh—Quảng Bình", "ʼn ǅ ﬀ"]
+    with duckdb.connect(config=extensions.CONNECTION) as con:
+        extensions.load(con, "fts")
+        for text in texts:
+            (by_macro, by_load), = con.execute(
+                f"SELECT list_filter({search._macro('tokenize')}, t -> len(t) > 0), {search.TERMS} "
+                "FROM (SELECT ?::VARCHAR AS s)", [text]).fetchall()
+            assert by_load == by_macro, text
+
+
 @pytest.mark.parametrize("name", ["w", "w.duckdb"], ids=["lake", "file"])
 def test_the_index_kept_up_at_each_load_is_the_one_a_rebuild_makes(tmp_path, monkeypatch, name):
     monkeypatch.setattr(batches, "CHUNK_PAGES", 4)  # batches of several chunks, each indexed in the same transaction
