@@ -303,7 +303,7 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
     # Captions: the page's (already apart; a copy left in the text goes), or found in the text.
     known = {fold(c) for c in out.captions}
     # A line's folded opening first, and the whole line folded only if a caption opens so:
-    # folding every paragraph whole was a tenth of the cleaning's time.
+    # folding every paragraph whole, for a few short captions, was a twentieth of the cleaning.
     openings = {k[:OPENING_FIRST] for k in known}
     kept = []
     for i, line in enumerate(lines):
