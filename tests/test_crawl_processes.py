@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -217,6 +218,39 @@ def test_crawl_processes_started_before_prefect_are_the_runs():
         with crawls.started_early(2):
             assert crawls._early[:1] == before and len(crawls._early) == 2
     assert crawls._early == []
+
+
+def _started_at(pid: int) -> float:
+    """When a process started, in seconds since the epoch (/proc: clock ticks since boot; the
+    boot's time from the uptime, to the hundredth of a second, not /proc/stat's whole seconds)."""
+    ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    boot = time.time() - float(Path("/proc/uptime").read_text().split()[0])
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_commands_crawls_run_in_the_processes_it_started_before_its_flow_run(mirror, tmp_path):
+    """`provnews ingest` starts its crawl processes before Prefect's flow run begins (they import
+    Scrapy meanwhile, on the other core), and the run crawls in them: every crawl process of the
+    command began before its flow run did, and there are no more of them than the run uses."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows import crawls
+    from tests.conftest import cli_api_url, finish_cli, start_cli
+
+    proc = start_cli("--db", str(tmp_path / "w"), "ingest", "--portal", "caobang", "--portal", "hatinh",
+                     "--mirror-url", mirror.base_url)
+    started: dict[int, float] = {}
+    while proc.poll() is None:
+        for pid in crawl_processes_alive():
+            with contextlib.suppress(OSError):
+                started.setdefault(pid, _started_at(pid))
+        time.sleep(0.02)
+    out = finish_cli(proc)
+    assert out.returncode == 0, out.stderr
+    with temporary_settings({PREFECT_API_URL: cli_api_url()}), get_client(sync_client=True) as client:
+        (run,) = client.read_flow_runs(limit=1, sort="START_TIME_DESC")  # the command's: this test process's server
+    assert run.state.is_completed() and len(started) == min(crawls.crawl_processes(), 2), started
+    assert all(at < run.start_time.timestamp() for at in started.values()), (started, run.start_time)
 
 
 def test_loopback_crawls_run_a_few_at_a_time_and_ctrl_c_ends_those_not_begun(tmp_path):
