@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from bench.common import HEADER, machine, row, sized  # noqa: E402
-from flows.batches import BatchResult, catch_up, dedupe_chunk, describe  # noqa: E402
+from flows.batches import BatchResult, CleanedArticle, catch_up, dedupe_chunk, describe  # noqa: E402
 from flows.cleaning import Article  # noqa: E402
 from flows.dedupe import DEFAULTS, NearDuplicateIndex, Verdict, containment  # noqa: E402
 from flows.folding import content_hash, folded, sentences  # noqa: E402
@@ -104,13 +104,13 @@ def _entries(items):
 
 
 def cleaned(new_items) -> list:
-    """New articles as a load's chunk has them after cleaning: (key, Article, content hash,
-    folded sentences), folded as the crawl folds them (`flows.folding.folded`)."""
+    """New articles as a load's chunk has them after cleaning, folded as the crawl folds them
+    (`flows.folding.folded`)."""
     out = []
     for aid, published, text in new_items:
         art = _article(aid, published, text)
         sentences_of, digest = folded(art.lead, art.body)
-        out.append((aid, art, digest, sentences_of))
+        out.append(CleanedArticle(aid, art, digest, sentences_of))
     return out
 
 

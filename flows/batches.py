@@ -9,12 +9,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 import numpy as np
 
-from flows.cleaning import Unusable, ahead
+from flows.cleaning import Article, Unusable, ahead
 from flows.dedupe import DEFAULTS, Features, NearDuplicateIndex, article_id
-from flows.folding import sentences
+from flows.folding import article_sentences
 from flows.staging import Batch
 from spiders.portals import get as get_portal
 from warehouse import db, index as lookups, loader, search
@@ -28,6 +29,14 @@ TRANSIENT = {"timeout", "connection_lost", "connection_refused", "dns_error", "h
 
 def is_transient(reason: str) -> bool:
     return reason in TRANSIENT or reason.startswith("http_5")
+
+
+class CleanedArticle(NamedTuple):
+    """A chunk's article after cleaning, as `dedupe_chunk` judges it."""
+    key: str                # its URL key
+    article: Article
+    content_hash: str       # `flows.folding.folded`, with `sentences`: one folding of its text
+    sentences: list[str]
 
 
 @dataclass
@@ -75,7 +84,7 @@ def catch_up(con, store: DedupeStore) -> int:
 def describe(index: NearDuplicateIndex, rows: list[tuple]) -> list[Entry]:
     """Stored articles as the de-duplication index keeps them, from (article_id, content_hash,
     published_at, duplicate_of, lead, body)."""
-    features = index.features_of([sentences(f"{lead or ''}\n{body}") for *_, lead, body in rows])
+    features = index.features_of([article_sentences(lead, body) for *_, lead, body in rows])
     return [entry(aid, digest, published, duplicate_of or aid, f)
             for (aid, digest, published, duplicate_of, _, _), f in zip(rows, features)]
 
@@ -135,7 +144,7 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
             except Unusable as e:
                 reject(rec["url"], rec["url_key"], "clean", e.reason, rec["status"], e.detail)
                 continue
-            cleaned.append((rec["url_key"], art, digest, text))
+            cleaned.append(CleanedArticle(rec["url_key"], art, digest, text))
         if not read:
             break
         reroots += dedupe_chunk(store, cleaned, rows, result, run_id, batch.batch_id, now)
@@ -148,18 +157,17 @@ def insert_batch(con, store: DedupeStore, batch: Batch, run_id: str, load_no: in
     return result
 
 
-def dedupe_chunk(store: DedupeStore, cleaned: list, rows: dict[str, list[dict]], result: BatchResult,
+def dedupe_chunk(store: DedupeStore, cleaned: list[CleanedArticle], rows: dict[str, list[dict]], result: BatchResult,
                  run_id: str, batch_id: str, now: datetime, imported_from: dict[str, str] | None = None
                  ) -> list[tuple[str, str, float]]:
-    """Judge a chunk's cleaned articles, (url_key, Article, content hash, folded sentences) each
-    (`flows.folding.folded`), against the warehouse through this machine's index `store` (and
+    """Judge a chunk's cleaned articles against the warehouse through this machine's index `store` (and
     against each other), fill `rows`, and hand the new articles to `store` (pending until the
     load commits). `imported_from`: url_key -> the archive an imported article came from.
     Returns the near-duplicate groups the chunk re-roots."""
     imported_from = imported_from or {}
-    originals = store.originals(c[2] for c in cleaned)
+    originals = store.originals(c.content_hash for c in cleaned)
     # Earliest first, so that within a chunk the original of a group is the first one seen.
-    cleaned.sort(key=lambda c: c[1].published_at or "9999")
+    cleaned.sort(key=lambda c: c.article.published_at or "9999")
     index = NearDuplicateIndex()
     fresh = [(key, text) for key, _, digest, text in cleaned if digest not in originals]
     features = dict(zip((key for key, _ in fresh), index.features_of([text for _, text in fresh])))

@@ -47,11 +47,17 @@ def dedupe_text(text: str) -> str:
     return fold_vietnamese(words)
 
 
+def article_sentences(lead: str | None, body: str) -> list[str]:
+    """An article's folded sentences, its lead first: what near-duplicate detection reads, of a
+    crawled article (`folded`) and of a stored one alike (`flows.batches.describe`)."""
+    return sentences(f"{lead or ''}\n{body}")
+
+
 def folded(lead: str | None, body: str) -> tuple[list[str], str]:
     """An article's folded `sentences` (what near-duplicate detection reads) and its content
     hash, which exact copies share: of its words folded, `dedupe_text` of its text (tested),
     from one folding of the text. A crawl hands both to the load."""
-    text = sentences(f"{lead or ''}\n{body}")
+    text = article_sentences(lead, body)
     return text, hashlib.sha256(" ".join(text).encode("utf-8")).hexdigest()
 
 

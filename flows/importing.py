@@ -29,7 +29,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flows.batches import BatchResult, committed_load, dedupe_chunk
+from flows.batches import BatchResult, CleanedArticle, committed_load, dedupe_chunk
 from flows.cleaning import Article, Unusable, clean_fields, clean_page
 from flows.folding import folded
 from spiders.dates import VN_TZ, parse_vn_datetime
@@ -247,15 +247,15 @@ def _load_chunk(con, store: DedupeStore, path: Path, chunk, default_source: str,
             continue
         seen.add(key)
         text, digest = folded(art.lead, art.body)
-        cleaned.append((key, art, digest, text))
+        cleaned.append(CleanedArticle(key, art, digest, text))
         sources[key] = _text(rec, "source") or default_source
 
     def work(load_no: int) -> BatchResult:
         # Judged afresh each attempt: another load may have committed these articles meanwhile.
         tally = BatchResult(batch_id, default_source)
-        known = lookups.lookup(con, "article_urls", "url_key", [c[0] for c in cleaned])
-        tally.already_known = sum(c[0] in known for c in cleaned)
-        fresh = [c for c in cleaned if c[0] not in known]
+        known = lookups.lookup(con, "article_urls", "url_key", [c.key for c in cleaned])
+        tally.already_known = sum(c.key in known for c in cleaned)
+        fresh = [c for c in cleaned if c.key not in known]
         logged = lookups.lookup(con, "rejects", "url_key", [r["url_key"] for r in rejects], column_out="url_key")
         chunk_rows = {**{t: [] for t in loader.TABLES}, "rejects": [r for r in rejects if r["url_key"] not in logged]}
         reroots = dedupe_chunk(store, fresh, chunk_rows, tally, result.run_id, batch_id, now, imported_from=sources)

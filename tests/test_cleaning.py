@@ -160,7 +160,7 @@ def test_comparing_folded_openings_agrees_with_folding_whole_lines():
     (punctuation, a letter that case folding lengthens, a combining mark)."""
     import random
 
-    from flows.cleaning.text import OPENING_FIRST, _folded_start, _opens_with, _same_folded, fold
+    from flows.cleaning.text import OPENING_FIRST, _folded_opening, _opens_with, _same_folded, fold
 
     alphabet = ["a", "B", "ệ", "Đ", "ß", "İ", "ﬁ", "\u0301", " ", ",", ".", "-", "_", "…", "1"]
     rng = random.Random(7)
@@ -169,6 +169,6 @@ def test_comparing_folded_openings_agrees_with_folding_whole_lines():
         line = short + long  # opens like `short`, goes on
         for a, b in ((line, short), (short, line), (short + ".", short), (long, long.upper())):
             assert _same_folded(a, b) == (fold(a) == fold(b)), (a, b)
-        assert _folded_start(line, OPENING_FIRST)[:OPENING_FIRST] == fold(line)[:OPENING_FIRST], line
+        assert _folded_opening(line) == fold(line)[:OPENING_FIRST], line
         for opening in (fold(short), fold(short)[:OPENING_FIRST + 3], fold(long)[:30]):
             assert _opens_with(line, opening) == fold(line).startswith(opening), (line, opening)

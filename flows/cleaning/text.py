@@ -152,11 +152,15 @@ def _folded_start(text: str, n: int) -> str:
     return folded if len(folded) >= n or 2 * n >= len(text) else fold(text)
 
 
+def _folded_opening(line: str) -> str:
+    """fold(line)[:OPENING_FIRST], folded from the line's opening only."""
+    return _folded_start(line, OPENING_FIRST)[:OPENING_FIRST]
+
+
 def _opens_with(line: str, opening: str) -> bool:
     """fold(line).startswith(opening), `opening` folded: the line's first few characters folded
     first, which settle most lines, and no more of it than `opening` needs."""
-    head = opening[:OPENING_FIRST]
-    return (_folded_start(line, len(head))[:len(head)] == head
+    return (_folded_opening(line).startswith(opening[:OPENING_FIRST])
             and _folded_start(line, len(opening)).startswith(opening))
 
 
@@ -307,7 +311,7 @@ def clean_lines(raw_lines: list[str], *, title: str | None = None, published_at:
     openings = {k[:OPENING_FIRST] for k in known}
     kept = []
     for i, line in enumerate(lines):
-        if known and _folded_start(line, OPENING_FIRST)[:OPENING_FIRST] in openings and fold(line) in known:
+        if known and _folded_opening(line) in openings and fold(line) in known:
             out.remove("caption_in_body", line)
         elif find_captions and i > 0 and is_caption(line, out.title):
             out.captions.append(line)
