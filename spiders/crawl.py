@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -178,6 +179,12 @@ def run(crawls: list[Crawl], report: Callable[[Outcome], None]) -> None:
 
     for _ in range(at_once(crawls)):
         start_next()
+    # Scrapy, Twisted and the spiders, imported and set up, live as long as the process: frozen,
+    # they are no longer walked by each full pass of the cyclic garbage collector, which the
+    # requests' objects set off (those passes took 0.15 s of a crawl process's 17 s instead of
+    # 0.5, in a 10,000-article backfill).
+    gc.collect()
+    gc.freeze()
     process.start()
 
 
