@@ -30,6 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
+import orjson
+
 from spiders.crawl import MANIFEST
 from spiders.pipelines import PAGES_FILE, URL_KEYS_FILE
 from spiders.progress import PROGRESS_FILE
@@ -59,9 +61,9 @@ class Batch:
         return (self.path / LOADED).exists()
 
     def records(self) -> Iterator[dict]:
-        with gzip.open(self.path / PAGES_FILE, "rt", encoding="utf-8") as f:
+        with gzip.open(self.path / PAGES_FILE, "rb") as f:
             for line in f:
-                yield json.loads(line)
+                yield orjson.loads(line)
 
     def url_keys(self) -> list[str]:
         path = self.path / URL_KEYS_FILE

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 from dataclasses import asdict
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Iterator
+
+import orjson
 
 from flows.cleaning import Article, Unusable, clean_page
 from flows.folding import folded
@@ -86,7 +87,7 @@ class Writer:
         self._gz = gzip.open(batch_dir / file_name(portal), "ab" if append else "wb", compresslevel=1)
 
     def write(self, page: dict) -> None:
-        self._gz.write(json.dumps(clean_record(page, self.portal), ensure_ascii=False).encode("utf-8") + b"\n")
+        self._gz.write(orjson.dumps(clean_record(page, self.portal)) + b"\n")
 
     def close(self) -> None:
         self._gz.close()
@@ -104,10 +105,10 @@ class Lines:
     @staticmethod
     def _read(path: Path) -> Iterator[dict]:
         try:
-            with gzip.open(path, "rt", encoding="utf-8") as f:
+            with gzip.open(path, "rb") as f:
                 for text in f:
-                    yield json.loads(text)
-        except (EOFError, OSError, json.JSONDecodeError):
+                    yield orjson.loads(text)
+        except (EOFError, OSError, orjson.JSONDecodeError):
             return  # cut short by a killed crawl: the pages after it are cleaned by the load
 
     def take(self, url_key: str) -> dict | None:
