@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import json
 import os
 import re
@@ -227,21 +226,13 @@ def _run_flow(args, flow_name: str) -> int:
         return _run_flow_reporting(args, flow_name)
 
 
-def _freeze_start_up_heap() -> None:
-    """What the run's process imported and set up (Prefect, its API server, DuckDB, NumPy) lives
-    as long as it does: frozen, it is no longer walked by each full pass of the cyclic garbage
-    collector, which the load's many small lists and sets set off. Their time fell from 2.0 to
-    1.0 s of this process's 20 s in a 10,000-article backfill (README, "Performance")."""
-    gc.collect()  # what is garbage already is freed, not frozen
-    gc.freeze()
-
-
 def _run_flow_reporting(args, flow_name: str) -> int:
     from flows.crawls import stop_crawls
     from flows.ingest import CRAWL_RETRY_DELAYS, backfill, ingest, run_flow
     from flows.progress import run_progress
     from flows.report import print_summary
     from flows.staging import batches_root
+    from spiders.crawl import freeze_start_up_heap
     from spiders.portals import PORTALS
     from warehouse.location import locate
     from warehouse.runs import new_run_id
@@ -256,7 +247,7 @@ def _run_flow_reporting(args, flow_name: str) -> int:
     # id is taken later than this one): a portal that is down shows its cause and retry at once.
     with run_progress(args.portals or list(PORTALS), batches_root(locate(args.db)), new_run_id(),
                       CRAWL_RETRY_DELAYS, bar=flow_name == "backfill") as show_final:
-        _freeze_start_up_heap()
+        freeze_start_up_heap()  # Prefect, its API server, DuckDB and NumPy are imported by now
         report = run_flow(backfill if flow_name == "backfill" else ingest, **kwargs)
         show_final(report)
     print_summary(report)
